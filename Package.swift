@@ -1,0 +1,47 @@
+// swift-tools-version:5.10
+import PackageDescription
+
+// Data flows one way: camera → frame → tensor → scores → events.
+// C libraries come in through thin system-library shims (CXNNPACK, CTurboJPEG, CSPNG),
+// kept apart from the Swift modules that use them, as swift-nio keeps CNIOLinux.
+let package = Package(
+    name: "Lookout",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "lookout", targets: ["lookout"]),
+        .executable(name: "lookoutd", targets: ["lookoutd"]),
+        .library(name: "LookoutEngine", targets: ["LookoutEngine"]),
+        .library(name: "LookoutImaging", targets: ["LookoutImaging"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        .systemLibrary(name: "CXNNPACK", path: "Sources/CXNNPACK"),
+        .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG"),
+        .systemLibrary(name: "CSPNG", path: "Sources/CSPNG"),
+        // The .tflite flatbuffer reader: bounds-checked, no dependencies.
+        .target(name: "TFLite"),
+        // TFLite graph → XNNPACK subgraph → runtime on a pthreadpool.
+        .target(name: "LookoutEngine", dependencies: ["TFLite", "CXNNPACK"]),
+        // Decoding (JPEG, PNG), EXIF orientation, crop and resize to the model's input.
+        .target(name: "LookoutImaging", dependencies: ["CTurboJPEG", "CSPNG"]),
+        // Finding, installing and verifying models and their labels.
+        .target(name: "LookoutModels", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .executableTarget(
+            name: "lookout",
+            dependencies: [
+                "LookoutEngine", "LookoutImaging", "LookoutModels",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(name: "lookoutd"),
+        // Where tests find the shared models, reference outputs and photos.
+        .target(name: "LookoutTestSupport", path: "Tests/Support"),
+        .testTarget(name: "TFLiteTests", dependencies: ["TFLite", "LookoutEngine", "LookoutTestSupport"]),
+        .testTarget(name: "LookoutEngineTests", dependencies: ["LookoutEngine", "LookoutImaging", "LookoutTestSupport"]),
+        .testTarget(name: "LookoutImagingTests", dependencies: ["LookoutImaging", "LookoutTestSupport"]),
+        .testTarget(name: "LookoutModelsTests", dependencies: ["LookoutModels", "LookoutEngine", "LookoutTestSupport"]),
+        .testTarget(name: "LookoutCLITests", dependencies: ["LookoutTestSupport"]),
+    ]
+)

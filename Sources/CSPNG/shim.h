@@ -1,0 +1,2 @@
+// libspng (Debian libspng-dev).
+#include <spng.h>

@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import LookoutEngine
+import LookoutModels
+
+@main
+struct Lookout: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lookout",
+        abstract: "Lookout's companion tool: classify images, benchmark and manage models.",
+        discussion: """
+            Models are named by path or by name; names are looked up in LOOKOUT_MODEL_DIR (when set), \
+            then in the model store (/var/lib/lookout/models for root, else ~/.local/share/lookout/models).
+            """,
+        subcommands: [Bench.self, ModelCommand.self])
+}
+
+/// Options every command that runs a model shares.
+struct ModelOptions: ParsableArguments {
+    @Option(name: .long, help: "Model file, or the name of an installed model (e.g. mobilenet_v1_1.0_224).")
+    var model: String
+
+    @Option(help: "Threads XNNPACK runs the model on (1 = the calling thread only).")
+    var threads: Int = 1
+
+    func validate() throws {
+        guard (1...64).contains(threads) else { throw ValidationError("--threads must be between 1 and 64") }
+    }
+
+    func load() throws -> (url: URL, engine: Engine) {
+        let url = try ModelStore.standard().resolve(model)
+        do {
+            return (url, try Engine(contentsOf: url, threads: threads))
+        } catch {
+            throw CLIError("\(url.path): \(error)")
+        }
+    }
+}
+
+/// A one-line error for stderr that names the thing and the cause.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Prints one JSON object on a line.
+func printJSON<T: Encodable>(_ value: T) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+func milliseconds(_ nanoseconds: UInt64) -> Double { Double(nanoseconds) / 1e6 }
+
+func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }

@@ -1,0 +1,1 @@
+print("lookoutd: the daemon is not built yet")

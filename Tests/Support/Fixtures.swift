@@ -1,0 +1,71 @@
+import Foundation
+
+/// Where the tests find real data: the shared models (`LOOKOUT_MODEL_DIR`), and the reference outputs,
+/// photos and datasets (`LOOKOUT_SHARED_DIR`, default `../shared` beside the package). Missing data is
+/// an error that says how to get it, never a silent skip.
+public enum Fixtures {
+    public static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    public static var shared: URL {
+        if let dir = ProcessInfo.processInfo.environment["LOOKOUT_SHARED_DIR"], !dir.isEmpty {
+            return URL(fileURLWithPath: dir)
+        }
+        return packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
+    }
+
+    public static var models: URL {
+        if let dir = ProcessInfo.processInfo.environment["LOOKOUT_MODEL_DIR"], !dir.isEmpty {
+            return URL(fileURLWithPath: dir)
+        }
+        return shared.appendingPathComponent("models")
+    }
+
+    public struct Missing: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// A file the test needs; throws (failing the test) with instructions when it is absent.
+    public static func require(_ url: URL) throws -> URL {
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw Missing(description: """
+                missing test data \(url.path): set LOOKOUT_MODEL_DIR to a folder with the MobileNet V1 .tflite files \
+                (e.g. `lookout model install mobilenet_v1_1.0_224`) and LOOKOUT_SHARED_DIR to the shared data folder
+                """)
+        }
+        return url
+    }
+
+    public static func model(_ name: String) throws -> URL { try require(models.appendingPathComponent(name)) }
+    public static func photo(_ name: String) throws -> URL { try require(shared.appendingPathComponent("photos/\(name)")) }
+    public static func referenceInput(_ name: String) throws -> URL {
+        try require(shared.appendingPathComponent("reference/inputs/\(name)"))
+    }
+
+    /// `reference/litert_outputs.json`: model file → input file → outputs of LiteRT 2.3.
+    public static func referenceOutputs() throws -> [String: ReferenceModel] {
+        let data = try Data(contentsOf: require(shared.appendingPathComponent("reference/litert_outputs.json")))
+        return try JSONDecoder().decode([String: ReferenceModel].self, from: data)
+    }
+
+    public struct ReferenceModel: Decodable {
+        public struct Spec: Decodable { public let shape: [Int]; public let dtype: String }
+        public struct Result: Decodable {
+            public let top5: [Int]
+            public let top5_scores: [Float]
+            public let output: [Float]
+            public let embedding: [Float]?
+        }
+        public let input: Spec
+        public let output: Spec
+        public let results: [String: Result]
+    }
+
+    /// Every model file the reference covers.
+    public static let modelNames = [
+        "mobilenet_v1_0.25_128_quant.tflite", "mobilenet_v1_0.5_160_quant.tflite",
+        "mobilenet_v1_0.5_224_dequantized.tflite", "mobilenet_v1_0.75_192_quant.tflite",
+        "mobilenet_v1_0.75_224.tflite", "mobilenet_v1_1.0_224.tflite",
+        "mobilenet_v1_1.0_224_quant_embedding_extractor.tflite",
+    ]
+}
