@@ -3,6 +3,10 @@ import TFLite
 
 /// What the model takes: an RGB image of `height`×`width`, converted to the input tensor as the model says.
 public struct InputSpec: Sendable, Equatable {
+    public init(height: Int, width: Int, channels: Int, quantized: Bool, mean: Float, std: Float) {
+        (self.height, self.width, self.channels, self.quantized, self.mean, self.std) = (height, width, channels, quantized, mean, std)
+    }
+
     public let height: Int
     public let width: Int
     public let channels: Int
@@ -69,6 +73,12 @@ public final class Engine {
         } else {
             hostSoftmax = nil
         }
+    }
+
+    /// For uint8 models ending in softmax: the scale of the logits, i.e. the size of one quantization step.
+    public var quantizedLogitScale: Float? {
+        guard let host = hostSoftmax, case .quint8(let scale, _) = graph.values[host.logits]!.type else { return nil }
+        return scale
     }
 
     // MARK: - inference

@@ -110,8 +110,8 @@ struct Graph {
         input = model.inputs[0]
         output = model.outputs[0]
         values = Array(repeating: nil, count: model.tensors.count)
-        var lowering = Lowering(model: model, graph: self)
-        try lowering.defineInput(batch: batch)
+        var lowering = Lowering(model: model, graph: self, batch: batch)
+        try lowering.defineInput()
         for (index, op) in model.operators.enumerated() {
             do { try lowering.lower(op) } catch let error as EngineError {
                 throw EngineError("operator \(index) (\(op.code)): \(error)")
@@ -128,13 +128,15 @@ private struct Lowering {
     var graph: Graph
     /// Integer tensors known at load time: constants from the file and folded SHAPE/STRIDED_SLICE/PACK results.
     var integers: [Int: [Int]] = [:]
+    let batch: Int
 
-    init(model: Model, graph: Graph) {
+    init(model: Model, graph: Graph, batch: Int) {
         self.model = model
         self.graph = graph
+        self.batch = batch
     }
 
-    mutating func defineInput(batch: Int) throws {
+    mutating func defineInput() throws {
         let t = model.tensors[graph.input]
         guard t.shape.count == 4, t.shape[0] == 1, t.shape[1...].allSatisfy({ $0 > 0 && $0 <= 4096 }) else {
             throw EngineError("input '\(t.name)' has shape \(t.shape); expected [1, height, width, channels]")
@@ -176,7 +178,6 @@ private struct Lowering {
         guard shape.allSatisfy({ $0 > 0 }) else { throw EngineError("tensor '\(tensor(index).name)' would have shape \(shape)") }
         let count = try elementCount(shape, of: tensor(index).name)
         let declared = tensor(index).shape
-        let batch = graph.values[graph.input]?.shape[0] ?? 1
         var expected = shape
         if batch > 1, !expected.isEmpty, expected[0] == batch { expected[0] = 1 }
         guard declared.isEmpty || declared == expected || product(declared) == count / batch else {

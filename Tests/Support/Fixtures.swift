@@ -69,3 +69,31 @@ public enum Fixtures {
         "mobilenet_v1_1.0_224_quant_embedding_extractor.tflite",
     ]
 }
+
+/// Runs one of the package's executables (built beside the test bundle) and captures what it prints.
+public struct Run {
+    public let status: Int32
+    public let stdout: String
+    public let stderr: String
+
+    public static func executable(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+        let binary = Bundle.main.bundleURL.appendingPathComponent(name)
+        let process = Process()
+        process.executableURL = FileManager.default.fileExists(atPath: binary.path)
+            ? binary : Fixtures.packageRoot.appendingPathComponent(".build/debug/\(name)")
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment
+            .merging(["LOOKOUT_MODEL_DIR": Fixtures.models.path], uniquingKeysWith: { $1 })
+            .merging(environment, uniquingKeysWith: { $1 })
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read both pipes before waiting, so a chatty child never blocks on a full pipe.
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                   stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}

@@ -1,0 +1,97 @@
+import CSPNG
+import CTurboJPEG
+import Foundation
+
+/// Decodes JPEG (libturbojpeg) and PNG (libspng) into RGB, recognised by content, not by name.
+public enum ImageDecoder {
+    /// Images with more pixels than this are refused before anything is allocated for them.
+    public static let defaultMaxPixels = 50_000_000
+
+    /// `minimumSide`: decode a JPEG at the smallest DCT scale (1/8 … 1) whose `crop` is still at least
+    /// this many pixels wide, so a large photo decodes straight to near the model's size.
+    public static func decode(file path: String, minimumSide: Int? = nil, crop: CropMode = .standard) throws -> RGBImage {
+        let name = (path as NSString).lastPathComponent
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            let code = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.code
+            throw ImageError(path, code.map { String(cString: strerror(Int32($0))) } ?? "cannot read")
+        }
+        do { return try decode([UInt8](data), name: name, minimumSide: minimumSide, crop: crop) } catch let error as ImageError {
+            throw ImageError(path, String(error.description.dropFirst(name.count + 2)))
+        }
+    }
+
+    public static func decode(_ bytes: [UInt8], name: String, minimumSide: Int? = nil, crop: CropMode = .standard,
+                              maxPixels: Int = defaultMaxPixels) throws -> RGBImage {
+        if bytes.starts(with: [0xFF, 0xD8, 0xFF]) {
+            let image = try decodeJPEG(bytes, name: name, minimumSide: minimumSide, crop: crop, maxPixels: maxPixels)
+            return Orientation(exifIn: bytes).apply(to: image)
+        }
+        if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) {
+            return try decodePNG(bytes, name: name, maxPixels: maxPixels)
+        }
+        throw ImageError(name, bytes.isEmpty ? "empty file" : "not a JPEG or PNG image")
+    }
+
+    static func checkSize(_ width: Int, _ height: Int, _ name: String, _ maxPixels: Int) throws {
+        guard width > 0, height > 0 else { throw ImageError(name, "image has no pixels (\(width)×\(height))") }
+        guard width.multipliedReportingOverflow(by: height).partialValue <= maxPixels, width <= 65535, height <= 65535 else {
+            throw ImageError(name, "image is \(width)×\(height), over the \(maxPixels / 1_000_000)-megapixel limit")
+        }
+    }
+
+    static func decodeJPEG(_ bytes: [UInt8], name: String, minimumSide: Int?, crop: CropMode, maxPixels: Int) throws -> RGBImage {
+        guard let handle = tjInitDecompress() else { throw ImageError(name, "cannot start the JPEG decoder") }
+        defer { tjDestroy(handle) }
+        func failure(_ what: String) -> ImageError {
+            ImageError(name, "\(what) (\(String(cString: tjGetErrorStr2(handle))))")
+        }
+        var width: Int32 = 0, height: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0
+        guard tjDecompressHeader3(handle, bytes, UInt(bytes.count), &width, &height, &subsampling, &colorspace) == 0 else {
+            throw failure("invalid JPEG header")
+        }
+        try checkSize(Int(width), Int(height), name, maxPixels)
+
+        var scaled = (width: Int(width), height: Int(height))
+        if let minimumSide {
+            var count: Int32 = 0
+            let factors = UnsafeBufferPointer(start: tjGetScalingFactors(&count), count: Int(max(count, 0)))
+            // Smallest output that still leaves a crop of at least minimumSide pixels.
+            for factor in factors where factor.num <= factor.denom {
+                let w = Int((width * factor.num + factor.denom - 1) / factor.denom)
+                let h = Int((height * factor.num + factor.denom - 1) / factor.denom)
+                let side = crop.rectangle(width: w, height: h)
+                if min(side.width, side.height) >= minimumSide, w * h < scaled.width * scaled.height { scaled = (w, h) }
+            }
+        }
+        var pixels = [UInt8](repeating: 0, count: scaled.width * scaled.height * 3)
+        // Stop on warnings too: libjpeg reports truncated data ("premature end") only as a warning.
+        let status = tjDecompress2(handle, bytes, UInt(bytes.count), &pixels, Int32(scaled.width), 0, Int32(scaled.height),
+                                   Int32(TJPF_RGB.rawValue), TJFLAG_STOPONWARNING)
+        guard status == 0 else { throw failure("corrupt or truncated JPEG data") }
+        return RGBImage(width: scaled.width, height: scaled.height, pixels: pixels)
+    }
+
+    static func decodePNG(_ bytes: [UInt8], name: String, maxPixels: Int) throws -> RGBImage {
+        guard let ctx = spng_ctx_new(0) else { throw ImageError(name, "cannot start the PNG decoder") }
+        defer { spng_ctx_free(ctx) }
+        func check(_ status: Int32, _ what: String) throws {
+            guard status == 0 else { throw ImageError(name, "\(what) (\(String(cString: spng_strerror(status))))") }
+        }
+        try bytes.withUnsafeBytes { raw in
+            try check(spng_set_png_buffer(ctx, raw.baseAddress, raw.count), "invalid PNG")
+            // Bound what ancillary chunks may make libspng allocate.
+            try check(spng_set_chunk_limits(ctx, 1 << 24, 1 << 26), "invalid PNG")
+            var header = spng_ihdr()
+            try check(spng_get_ihdr(ctx, &header), "invalid PNG header")
+            try checkSize(Int(header.width), Int(header.height), name, maxPixels)
+        }
+        var size = 0
+        try check(spng_decoded_image_size(ctx, Int32(SPNG_FMT_RGB8.rawValue), &size), "unsupported PNG")
+        var header = spng_ihdr()
+        try check(spng_get_ihdr(ctx, &header), "invalid PNG header")
+        var pixels = [UInt8](repeating: 0, count: size)
+        try check(spng_decode_image(ctx, &pixels, size, Int32(SPNG_FMT_RGB8.rawValue), 0), "corrupt or truncated PNG data")
+        return RGBImage(width: Int(header.width), height: Int(header.height), pixels: pixels)
+    }
+}

@@ -1,0 +1,49 @@
+/// An 8-bit RGB image, pixels interleaved row by row.
+public struct RGBImage: Equatable, Sendable {
+    public let width: Int
+    public let height: Int
+    public var pixels: [UInt8]
+
+    public init(width: Int, height: Int, pixels: [UInt8]) {
+        precondition(pixels.count == width * height * 3, "RGBImage: \(pixels.count) bytes for \(width)×\(height)")
+        self.width = width
+        self.height = height
+        self.pixels = pixels
+    }
+}
+
+/// Which part of the image becomes the model's square input.
+public enum CropMode: Equatable, Sendable {
+    /// The central square whose side is `fraction` of the shorter side (0.875: what MobileNet was evaluated with).
+    case center(fraction: Double)
+    /// The whole image, squashed to the square.
+    case none
+
+    public static let standard = CropMode.center(fraction: 0.875)
+
+    /// The crop rectangle (x, y, width, height) of a `width`×`height` image. The centred square of side
+    /// s = shorter × fraction has fractional edges (dimension ∓ s) / 2; each edge is rounded half to even,
+    /// as PIL's `img.crop(box)` rounds a float box. So the crop can be one pixel off square (298×299 for
+    /// a 512×341 photo), exactly as in the reference pipeline.
+    public func rectangle(width: Int, height: Int) -> (x: Int, y: Int, width: Int, height: Int) {
+        switch self {
+        case .none:
+            return (0, 0, width, height)
+        case .center(let fraction):
+            let side = Double(min(width, height)) * fraction
+            func edges(_ dimension: Int) -> (Int, Int) {
+                let lo = Int(((Double(dimension) - side) / 2).rounded(.toNearestOrEven))
+                let hi = Int(((Double(dimension) + side) / 2).rounded(.toNearestOrEven))
+                return (max(0, lo), max(min(hi, dimension), max(0, lo) + 1))
+            }
+            let (x0, x1) = edges(width), (y0, y1) = edges(height)
+            return (x0, y0, x1 - x0, y1 - y0)
+        }
+    }
+}
+
+/// A one-line error naming the image and the cause.
+public struct ImageError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ name: String, _ cause: String) { description = "\(name): \(cause)" }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import LookoutEngine
+import LookoutModels
+import LookoutTestSupport
+import XCTest
+
+final class ModelStoreTests: XCTestCase {
+    var scratch: URL!
+
+    override func setUpWithError() throws {
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: scratch)
+    }
+
+    func store() -> ModelStore {
+        ModelStore(directory: scratch.appendingPathComponent("store"), searchPath: [scratch.appendingPathComponent("store")])
+    }
+
+    /// The engine's load check, as `lookout model install` passes it.
+    func verify(_ url: URL) throws -> Int { try Engine(contentsOf: url).classCount }
+
+    func testInstallFromFolderVerifiesAndPlacesModelAndLabels() throws {
+        let store = store()
+        let installed = try store.install("mobilenet_v1_0.25_128_quant", from: Fixtures.models, verify: verify)
+        XCTAssertEqual(installed.lastPathComponent, "mobilenet_v1_0.25_128_quant.tflite")
+        XCTAssertEqual(try sha256(of: installed), Catalog.model(named: "mobilenet_v1_0.25_128_quant")!.sha256)
+        XCTAssertEqual(try Labels.load(store.directory.appendingPathComponent("imagenet_labels_1001.txt")).count, 1001)
+        XCTAssertEqual(try store.resolve("mobilenet_v1_0.25_128_quant"), installed)
+        XCTAssertEqual(store.installed(), [installed])
+        // Nothing but the model and its labels is left behind (no staging folders).
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: store.directory.path).sorted(),
+                       ["imagenet_labels_1001.txt", "mobilenet_v1_0.25_128_quant.tflite"])
+    }
+
+    func testCorruptCopyIsRefusedAndLeavesTheInstalledModel() throws {
+        let store = store()
+        let good = try store.install("mobilenet_v1_0.5_160_quant", from: Fixtures.models, verify: verify)
+        let bad = scratch.appendingPathComponent("bad")
+        try FileManager.default.createDirectory(at: bad, withIntermediateDirectories: true)
+        var bytes = try Data(contentsOf: good)
+        bytes[bytes.count / 2] ^= 0xFF
+        try bytes.write(to: bad.appendingPathComponent("mobilenet_v1_0.5_160_quant.tflite"))
+        XCTAssertThrowsError(try store.install("mobilenet_v1_0.5_160_quant", from: bad, verify: verify)) { error in
+            XCTAssertTrue("\(error)".contains("does not match the pinned"), "\(error)")
+        }
+        XCTAssertEqual(try sha256(of: good), Catalog.model(named: "mobilenet_v1_0.5_160_quant")!.sha256)
+    }
+
+    func testUnknownAndMissingModelsAreClearErrors() throws {
+        XCTAssertThrowsError(try store().install("resnet50", from: Fixtures.models, verify: verify)) { error in
+            XCTAssertTrue("\(error)".contains("unknown model 'resnet50'"), "\(error)")
+        }
+        XCTAssertThrowsError(try store().install("mobilenet_v1_1.0_224", from: scratch, verify: verify)) { error in
+            XCTAssertTrue("\(error)".contains("mobilenet_v1_1.0_224.tflite: cannot copy"), "\(error)")
+        }
+        XCTAssertThrowsError(try store().resolve("mobilenet_v1_1.0_224")) { error in
+            XCTAssertTrue("\(error)".contains("lookout model install mobilenet_v1_1.0_224"), "\(error)")
+        }
+    }
+
+    func testSearchPathPutsModelDirBeforeTheStore() throws {
+        let env = ["LOOKOUT_MODEL_DIR": Fixtures.models.path, "LOOKOUT_MODEL_STORE": scratch.path]
+        let store = ModelStore.standard(environment: env)
+        XCTAssertEqual(store.searchPath.map(\.path), [Fixtures.models.path, scratch.path])
+        XCTAssertEqual(try store.resolve("mobilenet_v1_1.0_224").path,
+                       Fixtures.models.appendingPathComponent("mobilenet_v1_1.0_224.tflite").path)
+    }
+
+    func testLabelsBesideTheModelMatchTheClassCount() throws {
+        let model = try Fixtures.model("mobilenet_v1_0.75_224.tflite")
+        let labels = try XCTUnwrap(Labels.file(besides: model, classCount: 1000))
+        XCTAssertEqual(try Labels.load(labels).first, "tench, Tinca tinca")
+        XCTAssertEqual(try Labels.load(XCTUnwrap(Labels.file(besides: model, classCount: 1001))).first, "background")
+    }
+}
