@@ -33,8 +33,8 @@ public enum ImageDecoder {
         throw ImageError(name, bytes.isEmpty ? "empty file" : "not a JPEG or PNG image")
     }
 
-    static func checkSize(_ width: Int, _ height: Int, _ name: String, _ maxPixels: Int) throws {
-        guard width > 0, height > 0 else { throw ImageError(name, "image has no pixels (\(width)×\(height))") }
+    static func checkSize(_ width: Int, _ height: Int, _ name: String, _ format: String, _ maxPixels: Int) throws {
+        guard width > 0, height > 0 else { throw ImageError(name, "invalid \(format) header: no image size") }
         guard width.multipliedReportingOverflow(by: height).partialValue <= maxPixels, width <= 65535, height <= 65535 else {
             throw ImageError(name, "image is \(width)×\(height), over the \(maxPixels / 1_000_000)-megapixel limit")
         }
@@ -50,7 +50,7 @@ public enum ImageDecoder {
         guard tjDecompressHeader3(handle, bytes, UInt(bytes.count), &width, &height, &subsampling, &colorspace) == 0 else {
             throw failure("invalid JPEG header")
         }
-        try checkSize(Int(width), Int(height), name, maxPixels)
+        try checkSize(Int(width), Int(height), name, "JPEG", maxPixels)
 
         var scaled = (width: Int(width), height: Int(height))
         if let minimumSide {
@@ -84,7 +84,7 @@ public enum ImageDecoder {
             try check(spng_set_chunk_limits(ctx, 1 << 24, 1 << 26), "invalid PNG")
             var header = spng_ihdr()
             try check(spng_get_ihdr(ctx, &header), "invalid PNG header")
-            try checkSize(Int(header.width), Int(header.height), name, maxPixels)
+            try checkSize(Int(header.width), Int(header.height), name, "PNG", maxPixels)
         }
         var size = 0
         try check(spng_decoded_image_size(ctx, Int32(SPNG_FMT_RGB8.rawValue), &size), "unsupported PNG")
