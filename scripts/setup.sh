@@ -10,6 +10,7 @@ packages=(
   libopenblas-dev                     # linear algebra for retraining
   libv4l-dev                          # cameras (libv4l2)
   libsystemd-dev                      # journald and sd_notify
+  time                                # /usr/bin/time -v for the memory benchmarks
 )
 
 missing=()
