@@ -21,6 +21,9 @@ let package = Package(
         .systemLibrary(name: "CXNNPACK", path: "Sources/CXNNPACK"),
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG"),
         .systemLibrary(name: "CSPNG", path: "Sources/CSPNG"),
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
+        // renameat2(RENAME_EXCHANGE), which Swift's Glibc module does not expose.
+        .target(name: "CLinux"),
         // The .tflite flatbuffer reader: bounds-checked, no dependencies.
         .target(name: "TFLite"),
         // TFLite graph → XNNPACK subgraph → runtime on a pthreadpool.
@@ -29,10 +32,15 @@ let package = Package(
         .target(name: "LookoutImaging", dependencies: ["CTurboJPEG", "CSPNG"]),
         // Finding, installing and verifying models and their labels.
         .target(name: "LookoutModels", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // Transfer learning: embeddings (cached), softmax head (L-BFGS on OpenBLAS), head bundles, reports.
+        .target(name: "LookoutTraining", dependencies: [
+            "LookoutEngine", "LookoutImaging", "COpenBLAS", "CLinux",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .executableTarget(
             name: "lookout",
             dependencies: [
-                "LookoutEngine", "LookoutImaging", "LookoutModels",
+                "LookoutEngine", "LookoutImaging", "LookoutModels", "LookoutTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "lookoutd"),
@@ -42,6 +50,7 @@ let package = Package(
         .testTarget(name: "LookoutEngineTests", dependencies: ["LookoutEngine", "LookoutImaging", "LookoutTestSupport"]),
         .testTarget(name: "LookoutImagingTests", dependencies: ["LookoutImaging", "LookoutTestSupport"]),
         .testTarget(name: "LookoutModelsTests", dependencies: ["LookoutModels", "LookoutEngine", "LookoutTestSupport"]),
+        .testTarget(name: "LookoutTrainingTests", dependencies: ["LookoutTraining", "LookoutTestSupport"]),
         .testTarget(name: "LookoutCLITests", dependencies: ["LookoutTestSupport"]),
     ]
 )

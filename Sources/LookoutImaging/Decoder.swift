@@ -95,3 +95,20 @@ public enum ImageDecoder {
         return RGBImage(width: Int(header.width), height: Int(header.height), pixels: pixels)
     }
 }
+
+/// JPEG encoding (libturbojpeg): training snapshots, report thumbnails.
+public enum JPEGEncoder {
+    public static func encode(_ image: RGBImage, quality: Int = 90) throws -> [UInt8] {
+        guard let handle = tjInitCompress() else { throw ImageError("jpeg", "cannot start the JPEG encoder") }
+        defer { tjDestroy(handle) }
+        var buffer: UnsafeMutablePointer<UInt8>?
+        var size: UInt = 0
+        let status = image.pixels.withUnsafeBufferPointer { pixels in
+            tjCompress2(handle, pixels.baseAddress, Int32(image.width), 0, Int32(image.height), Int32(TJPF_RGB.rawValue),
+                        &buffer, &size, Int32(TJSAMP_420.rawValue), Int32(quality), 0)
+        }
+        defer { if let buffer { tjFree(buffer) } }
+        guard status == 0, let buffer else { throw ImageError("jpeg", String(cString: tjGetErrorStr2(handle))) }
+        return Array(UnsafeBufferPointer(start: buffer, count: Int(size)))
+    }
+}

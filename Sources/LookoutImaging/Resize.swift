@@ -41,7 +41,11 @@ public enum Resize {
     /// Crops per `crop`, then resizes to size×size. An image that already is size×size and is not
     /// cropped comes back unchanged.
     public static func cropAndResize(_ image: RGBImage, to size: Int, crop: CropMode) -> RGBImage {
-        let box = crop.rectangle(width: image.width, height: image.height)
+        resize(image, rectangle: crop.rectangle(width: image.width, height: image.height), to: size)
+    }
+
+    /// Resizes the part of `image` inside `box` (which must lie inside the image) to size×size.
+    public static func resize(_ image: RGBImage, rectangle box: (x: Int, y: Int, width: Int, height: Int), to size: Int) -> RGBImage {
         if box.width == size, box.height == size, box.width == image.width, box.height == image.height { return image }
         let horizontal = Taps(input: box.width, output: size), vertical = Taps(input: box.height, output: size)
         let rounding = 1 << (precisionBits - 1)

@@ -3,6 +3,7 @@ import Foundation
 import LookoutEngine
 import LookoutImaging
 import LookoutModels
+import LookoutTraining
 
 enum CropChoice: String, ExpressibleByArgument, CaseIterable {
     case center, none
@@ -23,6 +24,9 @@ struct Classify: ParsableCommand {
 
     @Option(help: "Labels file, one label per line (default: found beside the model).")
     var labels: String?
+
+    @Option(help: "Head bundle from `lookout retrain`: classify with its labels on the model's embedding.")
+    var head: String?
 
     @Option(help: "How many of the best labels to print.")
     var top: Int = 5
@@ -46,13 +50,17 @@ struct Classify: ParsableCommand {
 
     func run() throws {
         let (url, engine) = try modelOptions.load()
-        let names = try loadLabels(model: url, classCount: engine.classCount)
+        let trained = try head.map {
+            try Head.load(URL(fileURLWithPath: $0), baseModelSHA256: try sha256(of: url), baseModelName: url.lastPathComponent)
+        }
+        let names = try trained?.labels ?? loadLabels(model: url, classCount: engine.classCount)
         var failures = 0
         for image in images {
             do {
                 let start = now()
                 let pixels = try ImagePreprocessor.load(file: image, size: engine.input.width, crop: crop.mode)
-                let scores = try engine.scores(for: pixels.pixels)
+                let scores = try trained.map { $0.scores(for: try engine.embedding(for: pixels.pixels)) }
+                    ?? engine.scores(for: pixels.pixels)
                 let latency = milliseconds(now() - start)
                 let best = scores.indices.sorted { scores[$0] > scores[$1] }.prefix(top)
                 let entries = best.map { Entry(index: $0, label: names?[$0] ?? "#\($0)", score: scores[$0]) }

@@ -7,12 +7,12 @@ import LookoutModels
 struct Lookout: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lookout",
-        abstract: "Lookout's companion tool: classify images, benchmark and manage models.",
+        abstract: "Lookout's companion tool: classify images, retrain the classifier head, benchmark, manage models.",
         discussion: """
             Models are named by path or by name; names are looked up in LOOKOUT_MODEL_DIR (when set), \
             then in the model store (/var/lib/lookout/models for root, else ~/.local/share/lookout/models).
             """,
-        subcommands: [Classify.self, Bench.self, ModelCommand.self])
+        subcommands: [Classify.self, Bench.self, Retrain.self, Eval.self, ModelCommand.self])
 }
 
 /// Options every command that runs a model shares.

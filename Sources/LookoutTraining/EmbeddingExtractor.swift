@@ -1,0 +1,159 @@
+import Crypto
+import Foundation
+import LookoutEngine
+import LookoutImaging
+
+/// Views of one image that retraining can learn from. `plain` is what classification sees.
+public enum View: UInt8, CaseIterable, Sendable {
+    case plain = 0, mirrored, shiftedUpLeft, shiftedDownRight
+
+    /// The crop of a `width`×`height` image for this view: the standard crop, or moved by 1/16 of its side.
+    func rectangle(width: Int, height: Int) -> (x: Int, y: Int, width: Int, height: Int) {
+        var box = CropMode.standard.rectangle(width: width, height: height)
+        let step = max(1, box.width / 16)
+        switch self {
+        case .shiftedUpLeft: box.x = max(0, box.x - step); box.y = max(0, box.y - step)
+        case .shiftedDownRight: box.x = min(width - box.width, box.x + step); box.y = min(height - box.height, box.y + step)
+        case .plain, .mirrored: break
+        }
+        return box
+    }
+}
+
+/// Computes the base model's embeddings for many images on all cores: one engine per worker
+/// (an engine is single-threaded by design), cached by content hash.
+public final class EmbeddingExtractor {
+    public struct Result {
+        /// embeddings[i][v]: image i, view `views(i)[v]`; nil when the image could not be read.
+        public var embeddings: [[[Float]]?]
+        /// Why image i could not be used.
+        public var failures: [Int: String]
+        public var computed = 0
+        public var reused = 0
+    }
+
+    let modelURL: URL
+    let workers: Int
+    let cache: EmbeddingCache
+    public let modelSHA256: String
+    public let embeddingSize: Int
+    public let inputSize: Int
+
+    public init(modelURL: URL, modelSHA256: String, workers: Int, cacheDirectory: URL) throws {
+        self.modelURL = modelURL
+        self.modelSHA256 = modelSHA256
+        self.workers = max(1, workers)
+        let probe = try Engine(contentsOf: modelURL)
+        guard let size = probe.embeddingSize else { throw TrainingError("\(modelURL.lastPathComponent): model has no global pooling layer") }
+        embeddingSize = size
+        inputSize = probe.input.width
+        cache = try EmbeddingCache(directory: cacheDirectory,
+                                   context: "model=\(modelSHA256);input=\(inputSize);crop=center0.875;resize=pil-bilinear;v1",
+                                   dimension: size)
+    }
+
+    /// `views(i)` says which views image i needs. `progress(done, total)` is called after each image.
+    public func run(_ paths: [String], views: (Int) -> [View], progress: @escaping (Int, Int) -> Void,
+                    shouldStop: @escaping () -> Bool = { false }) throws -> Result {
+        let needed = paths.indices.map(views)
+        let state = SharedState(count: paths.count)
+        var engines: [Engine] = []
+        for _ in 0..<min(workers, max(1, paths.count)) { engines.append(try Engine(contentsOf: modelURL)) }
+        DispatchQueue.concurrentPerform(iterations: engines.count) { worker in
+            let engine = engines[worker]
+            while !shouldStop(), let i = state.next() {
+                let outcome = embed(paths[i], views: needed[i], engine: engine)
+                state.finish(i, outcome)
+                progress(state.done, paths.count)
+                // Checkpoint now and then, so a killed run keeps most of its work.
+                if cache.unsaved >= 1000, state.saving.try() {
+                    try? cache.save()
+                    state.saving.unlock()
+                }
+            }
+        }
+        if cache.unsaved > 0 { try cache.save() }
+        return state.result
+    }
+
+    private enum Outcome {
+        case embedded([[Float]], computed: Int, reused: Int)
+        case failed(String)
+    }
+
+    private func embed(_ path: String, views: [View], engine: Engine) -> Outcome {
+        let bytes: [UInt8]
+        do { bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
+            let code = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.code
+            return .failed(code.map { String(cString: strerror(Int32($0))) } ?? "cannot read")
+        }
+        let content = Array(SHA256.hash(data: bytes))
+        var vectors: [[Float]] = []
+        var decoded: RGBImage?
+        var computed = 0
+        do {
+            for view in views {
+                let key = EmbeddingCache.Key(content: content, variant: view.rawValue)
+                if let cached = cache[key] { vectors.append(cached); continue }
+                if decoded == nil {
+                    decoded = try ImageDecoder.decode(bytes, name: (path as NSString).lastPathComponent,
+                                                      minimumSide: inputSize, crop: .standard)
+                }
+                let image = decoded!
+                var pixels = Resize.resize(image, rectangle: view.rectangle(width: image.width, height: image.height), to: inputSize)
+                if view == .mirrored { pixels = mirrored(pixels) }
+                let vector = try engine.embedding(for: pixels.pixels)
+                cache[key] = vector
+                vectors.append(vector)
+                computed += 1
+            }
+        } catch {
+            return .failed("\(error)".replacingOccurrences(of: "\((path as NSString).lastPathComponent): ", with: ""))
+        }
+        return .embedded(vectors, computed: computed, reused: views.count - computed)
+    }
+
+    private func mirrored(_ image: RGBImage) -> RGBImage {
+        var out = image.pixels
+        for y in 0..<image.height {
+            for x in 0..<image.width {
+                let s = (y * image.width + x) * 3, d = (y * image.width + image.width - 1 - x) * 3
+                out[d] = image.pixels[s]; out[d + 1] = image.pixels[s + 1]; out[d + 2] = image.pixels[s + 2]
+            }
+        }
+        return RGBImage(width: image.width, height: image.height, pixels: out)
+    }
+
+    /// Work queue and results shared by the workers.
+    private final class SharedState: @unchecked Sendable {
+        private let lock = NSLock()
+        let saving = NSLock()
+        private var cursor = 0
+        private(set) var done = 0
+        private(set) var result: Result
+
+        init(count: Int) { result = Result(embeddings: Array(repeating: nil, count: count), failures: [:]) }
+
+        func next() -> Int? {
+            lock.withLock {
+                guard cursor < result.embeddings.count else { return nil }
+                defer { cursor += 1 }
+                return cursor
+            }
+        }
+
+        func finish(_ i: Int, _ outcome: Outcome) {
+            lock.withLock {
+                done += 1
+                switch outcome {
+                case .embedded(let vectors, let computed, let reused):
+                    result.embeddings[i] = vectors
+                    result.computed += computed
+                    result.reused += reused
+                case .failed(let reason):
+                    result.failures[i] = reason
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,194 @@
+import CLinux
+import COpenBLAS
+import Crypto
+import Foundation
+
+/// `head.json`: what a head bundle is, what it was trained on, and how well it did.
+/// The weights sit beside it in `head.safetensors`: an 8-byte little-endian header length, a JSON header
+/// naming each tensor's dtype, shape and byte range, then the little-endian float32 data
+/// (https://huggingface.co/docs/safetensors), tensors `weight` [classes, features] and `bias` [classes].
+public struct HeadManifest: Codable, Sendable {
+    public struct BaseModel: Codable, Sendable { public var file: String; public var sha256: String }
+    public struct Input: Codable, Sendable { public var width: Int; public var height: Int; public var crop: String; public var resize: String }
+    public struct Weights: Codable, Sendable { public var file: String; public var sha256: String }
+    public struct Metrics: Codable, Sendable {
+        public var trainTop1: Double
+        public var validationTop1: Double?
+        public var validationTop5: Double?
+        public var trainImages: Int
+        public var validationImages: Int
+    }
+
+    public var format = "lookout-head"
+    public var version = 1
+    public var labels: [String]
+    public var baseModel: BaseModel
+    public var embeddingSize: Int
+    public var input: Input
+    public var weights: Weights
+    public var training: [String: String]
+    public var metrics: Metrics
+    public var created: String
+    public var lookoutVersion: String
+
+    static let weightsFile = "head.safetensors"
+}
+
+/// A trained head: class probabilities from an embedding.
+public struct Head: Sendable {
+    public let manifest: HeadManifest
+    public let weights: [Float]
+    public let bias: [Float]
+    public var labels: [String] { manifest.labels }
+
+    public init(manifest: HeadManifest, weights: [Float], bias: [Float]) {
+        self.manifest = manifest
+        self.weights = weights
+        self.bias = bias
+    }
+
+    /// softmax(W·e + b)
+    public func scores(for embedding: [Float]) -> [Float] {
+        let k = bias.count, d = embedding.count
+        var logits = bias
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(k), Int32(d), 1, weights, Int32(d), embedding, 1, 1, &logits, 1)
+        let top = logits.max() ?? 0
+        let exps = logits.map { exp($0 - top) }
+        let sum = exps.reduce(0, +)
+        return exps.map { $0 / sum }
+    }
+
+    // MARK: - files
+
+    /// Loads `directory` and checks that it belongs to the base model with `modelSHA256`.
+    public static func load(_ directory: URL, baseModelSHA256: String, baseModelName: String) throws -> Head {
+        let name = directory.path
+        let manifest: HeadManifest
+        do {
+            manifest = try decoder.decode(HeadManifest.self, from: Data(contentsOf: directory.appendingPathComponent("head.json")))
+        } catch {
+            throw TrainingError("\(name): not a head bundle (head.json: \(describe(error)))")
+        }
+        guard manifest.baseModel.sha256 == baseModelSHA256 else {
+            throw TrainingError("\(name): head was trained on \(manifest.baseModel.file) (sha256 \(manifest.baseModel.sha256)), "
+                                + "not \(baseModelName) (sha256 \(baseModelSHA256))")
+        }
+        let file = directory.appendingPathComponent(manifest.weights.file)
+        guard let data = try? Data(contentsOf: file) else { throw TrainingError("\(file.path): cannot read") }
+        guard hex(SHA256.hash(data: data)) == manifest.weights.sha256 else {
+            throw TrainingError("\(file.path): sha256 does not match head.json (incomplete or altered)")
+        }
+        let tensors = try SafeTensors.read([UInt8](data), name: file.path)
+        let k = manifest.labels.count, d = manifest.embeddingSize
+        guard let w = tensors["weight"], w.shape == [k, d], let b = tensors["bias"], b.shape == [k] else {
+            throw TrainingError("\(file.path): expected weight [\(k), \(d)] and bias [\(k)]")
+        }
+        return Head(manifest: manifest, weights: w.values, bias: b.values)
+    }
+
+    /// Writes the bundle (head.json, weights, and any `extras` such as reports) into a staging folder
+    /// beside `directory`, then swaps it in with one rename: readers see the old bundle or the new one.
+    public func write(to directory: URL, extras: [String: Data] = [:]) throws -> HeadManifest {
+        let fm = FileManager.default
+        let parent = directory.deletingLastPathComponent()
+        try? fm.createDirectory(at: parent, withIntermediateDirectories: true)
+        let staging = parent.appendingPathComponent(".\(directory.lastPathComponent).partial-\(getpid())")
+        try? fm.removeItem(at: staging)
+        do { try fm.createDirectory(at: staging, withIntermediateDirectories: true) } catch {
+            throw TrainingError("\(parent.path): cannot create the bundle (\(describe(error)))")
+        }
+        defer { try? fm.removeItem(at: staging) }
+
+        let weightsData = Data(SafeTensors.write(["weight": (weights, [bias.count, weights.count / max(bias.count, 1)]),
+                                                  "bias": (bias, [bias.count])]))
+        var manifest = self.manifest
+        manifest.weights = .init(file: HeadManifest.weightsFile, sha256: hex(SHA256.hash(data: weightsData)))
+        try AtomicFile.write(weightsData, to: staging.appendingPathComponent(HeadManifest.weightsFile))
+        for (name, data) in extras { try AtomicFile.write(data, to: staging.appendingPathComponent(name)) }
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try AtomicFile.write(try encoder.encode(manifest), to: staging.appendingPathComponent("head.json"))
+
+        if fm.fileExists(atPath: directory.path) {
+            guard clinux_exchange_paths(staging.path, directory.path) == 0 else {
+                throw TrainingError("\(directory.path): cannot replace (\(String(cString: strerror(errno))))")
+            }
+        } else {
+            guard rename(staging.path, directory.path) == 0 else {
+                throw TrainingError("\(directory.path): cannot create (\(String(cString: strerror(errno))))")
+            }
+        }
+        AtomicFile.syncDirectory(parent)
+        return manifest
+    }
+
+    static var decoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
+    }
+}
+
+func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
+    digest.map { String(format: "%02x", $0) }.joined()
+}
+
+func describe(_ error: Error) -> String {
+    if let posix = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError), posix.domain == NSPOSIXErrorDomain {
+        return String(cString: strerror(Int32(posix.code)))
+    }
+    if case DecodingError.keyNotFound(let key, _) = error { return "missing \(key.stringValue)" }
+    if error is DecodingError { return "malformed JSON" }
+    return (error as NSError).localizedDescription
+}
+
+/// The safetensors container, float32 tensors only.
+enum SafeTensors {
+    struct Entry: Codable { var dtype: String; var shape: [Int]; var data_offsets: [Int] }
+
+    static func write(_ tensors: [String: (values: [Float], shape: [Int])]) -> [UInt8] {
+        var offset = 0
+        var header: [String: Entry] = [:]
+        let names = tensors.keys.sorted()
+        for name in names {
+            let bytes = tensors[name]!.values.count * 4
+            header[name] = Entry(dtype: "F32", shape: tensors[name]!.shape, data_offsets: [offset, offset + bytes])
+            offset += bytes
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        var json = Array((try? encoder.encode(header)) ?? Data())
+        while json.count % 8 != 0 { json.append(0x20) }  // pad with spaces so the data is 8-byte aligned
+        var out: [UInt8] = []
+        withUnsafeBytes(of: UInt64(json.count).littleEndian) { out += $0 }
+        out += json
+        for name in names { tensors[name]!.values.withUnsafeBytes { out += $0 } }
+        return out
+    }
+
+    static func read(_ bytes: [UInt8], name: String) throws -> [String: (values: [Float], shape: [Int])] {
+        guard bytes.count >= 8 else { throw TrainingError("\(name): too short for safetensors") }
+        let length = bytes[0..<8].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+        guard length > 0, length <= bytes.count - 8 else { throw TrainingError("\(name): bad safetensors header length") }
+        let header: [String: Entry]
+        do { header = try JSONDecoder().decode([String: Entry].self, from: Data(bytes[8..<8 + length])) } catch {
+            throw TrainingError("\(name): malformed safetensors header")
+        }
+        let data = bytes[(8 + length)...]
+        var out: [String: (values: [Float], shape: [Int])] = [:]
+        for (tensor, entry) in header {
+            let range = entry.data_offsets
+            let count = entry.shape.reduce(1, *)
+            guard entry.dtype == "F32", range.count == 2, range[0] >= 0, range[1] - range[0] == count * 4,
+                  range[1] <= data.count else {
+                throw TrainingError("\(name): tensor \(tensor) does not fit the file")
+            }
+            let start = data.startIndex + range[0]
+            out[tensor] = (bytes[start..<start + count * 4].withUnsafeBytes { raw in
+                (0..<count).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+            }, entry.shape)
+        }
+        return out
+    }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import LookoutModels
+import LookoutTraining
+
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure a head on a folder of labelled images: top-1, top-5, per-class recall.",
+        discussion: "Every image counts (no split). Label folders the head does not know are reported and left out.")
+
+    @Option(help: "Base model file or installed name (the one the head was trained on).")
+    var model: String
+
+    @Option(help: "Head bundle folder.")
+    var head: String
+
+    @Option(help: "Folder with one sub-folder of images per label.")
+    var data: String
+
+    @Option(help: "Embedding cache folder (default: $XDG_CACHE_HOME/lookout or ~/.cache/lookout).")
+    var cache: String?
+
+    @Option(help: "Worker threads for embeddings (default: all cores).")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    struct ClassResult: Encodable { let recall: Double?; let images: Int }
+    struct Report: Encodable {
+        let top1: Double, top5: Double, images: Int, skipped: Int
+        let per_class: [String: ClassResult]
+        let unknown_labels: [String]
+    }
+
+    func run() throws {
+        let modelURL = try ModelStore.standard().resolve(model)
+        let modelSHA = try sha256(of: modelURL)
+        let trained = try Head.load(URL(fileURLWithPath: head), baseModelSHA256: modelSHA, baseModelName: modelURL.lastPathComponent)
+        let dataset = try Dataset.scan(URL(fileURLWithPath: data), validationPercent: 0, labels: trained.labels)
+        let known = dataset.images.enumerated().filter { $0.element.label >= 0 }
+        let unknown = Set(dataset.images.filter { $0.label < 0 }.map { String($0.relativePath.split(separator: "/")[0]) }).sorted()
+        let extractor = try EmbeddingExtractor(modelURL: modelURL, modelSHA256: modelSHA, workers: threads,
+                                               cacheDirectory: cache.map(URL.init(fileURLWithPath:)) ?? defaultCacheDirectory())
+        let progress = TerminalProgress()
+        progress.begin("embedding", total: known.count)
+        let result = try extractor.run(known.map(\.element.path), views: { _ in [.plain] }, progress: { done, _ in progress.update(done) })
+        progress.end()
+        let items = known.indices.compactMap { i in result.embeddings[i].map { (index: i, embedding: $0[0], label: known[i].element.label) } }
+        let evaluation = Evaluation(head: trained, items: items)
+        let perClass = Dictionary(uniqueKeysWithValues: trained.labels.enumerated().map {
+            ($1, ClassResult(recall: evaluation.perClass[$0].recall, images: evaluation.perClass[$0].images))
+        })
+        let report = Report(top1: evaluation.top1, top5: evaluation.top5, images: items.count,
+                            skipped: result.failures.count, per_class: perClass, unknown_labels: unknown)
+        if json { try printJSON(report); return }
+        print(String(format: "top-1 %.2f %%, top-5 %.2f %% on %d images (%d skipped)",
+                     report.top1 * 100, report.top5 * 100, report.images, report.skipped))
+        for (i, reason) in result.failures.sorted(by: { $0.key < $1.key }) { print("  skipped \(known[i].element.relativePath): \(reason)") }
+        if !unknown.isEmpty { print("  labels the head does not know (left out): \(unknown.joined(separator: ", "))") }
+        for (label, figures) in perClass.sorted(by: { ($0.value.recall ?? 2) < ($1.value.recall ?? 2) }).prefix(10) where figures.images > 0 {
+            print(String(format: "  %6.1f %%  %@ (%d images)", (figures.recall ?? 0) * 100, label, figures.images))
+        }
+    }
+}
