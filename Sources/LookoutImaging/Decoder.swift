@@ -11,14 +11,30 @@ public enum ImageDecoder {
     /// this many pixels wide, so a large photo decodes straight to near the model's size.
     public static func decode(file path: String, minimumSide: Int? = nil, crop: CropMode = .standard) throws -> RGBImage {
         let name = (path as NSString).lastPathComponent
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            let code = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.code
-            throw ImageError(path, code.map { String(cString: strerror(Int32($0))) } ?? "cannot read")
-        }
-        do { return try decode([UInt8](data), name: name, minimumSide: minimumSide, crop: crop) } catch let error as ImageError {
+        let data = try readFile(path)
+        do { return try decode(data, name: name, minimumSide: minimumSide, crop: crop) } catch let error as ImageError {
             throw ImageError(path, String(error.description.dropFirst(name.count + 2)))
         }
+    }
+
+    /// A file's bytes, or an error naming the file and the system's reason (errno).
+    public static func readFile(_ path: String, maxBytes: Int = 256 << 20) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ImageError(path, String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw ImageError(path, String(cString: strerror(errno))) }
+        guard info.st_mode & S_IFMT == S_IFREG else { throw ImageError(path, "not a regular file") }
+        guard Int(info.st_size) <= maxBytes else { throw ImageError(path, "file of \(info.st_size) bytes is too large for an image") }
+        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { throw ImageError(path, n == 0 ? "file shrank while being read" : String(cString: strerror(errno))) }
+            offset += n
+        }
+        return bytes
     }
 
     public static func decode(_ bytes: [UInt8], name: String, minimumSide: Int? = nil, crop: CropMode = .standard,

@@ -83,9 +83,8 @@ public final class EmbeddingExtractor {
 
     private func embed(_ path: String, views: [View], engine: Engine) -> Outcome {
         let bytes: [UInt8]
-        do { bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
-            let code = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.code
-            return .failed(code.map { String(cString: strerror(Int32($0))) } ?? "cannot read")
+        do { bytes = try ImageDecoder.readFile(path) } catch {
+            return .failed("\(error)".replacingOccurrences(of: "\(path): ", with: ""))
         }
         let content = Array(SHA256.hash(data: bytes))
         var vectors: [[Float]] = []

@@ -1,0 +1,87 @@
+import Foundation
+import LookoutTestSupport
+import XCTest
+
+final class RetrainCommandTests: XCTestCase {
+    var scratch: URL!
+
+    override func setUpWithError() throws {
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-cli-retrain-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: scratch) }
+
+    /// Links (not copies) every image of `labels` into a dataset folder.
+    func dataset(_ labels: [String]) throws -> URL {
+        let source = try Fixtures.require(Fixtures.shared.appendingPathComponent("datasets/caltech101"))
+        let data = scratch.appendingPathComponent("data")
+        for label in labels {
+            try FileManager.default.createDirectory(at: data.appendingPathComponent(label), withIntermediateDirectories: true)
+            for file in try FileManager.default.contentsOfDirectory(atPath: source.appendingPathComponent(label).path) {
+                try FileManager.default.createSymbolicLink(at: data.appendingPathComponent("\(label)/\(file)"),
+                                                           withDestinationURL: source.appendingPathComponent("\(label)/\(file)"))
+            }
+        }
+        return data
+    }
+
+    /// SIGKILL in the middle of embedding: no bundle appears, the cache stays loadable, and the
+    /// next run reuses what the killed one saved.
+    func testKilledRunLosesNothingAndCorruptsNothing() throws {
+        let data = try dataset(["Faces_easy", "Motorbikes", "airplanes", "Leopards", "watch"])
+        let output = scratch.appendingPathComponent("head"), cache = scratch.appendingPathComponent("cache")
+        let arguments = ["retrain", "--model", "mobilenet_v1_1.0_224", "--data", data.path, "--output", output.path,
+                         "--cache", cache.path, "--threads", "2", "--json"]
+        let process = Process()
+        process.executableURL = Bundle.main.bundleURL.appendingPathComponent("lookout")
+        if !FileManager.default.fileExists(atPath: process.executableURL!.path) {
+            process.executableURL = Fixtures.packageRoot.appendingPathComponent(".build/debug/lookout")
+        }
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(["LOOKOUT_MODEL_DIR": Fixtures.models.path]) { $1 }
+        process.standardError = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // Wait for the first checkpoint (1,000 embeddings), then kill mid-way through the rest.
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline, ((try? FileManager.default.contentsOfDirectory(atPath: cache.path)) ?? []).filter({ $0.hasPrefix("embeddings-") }).isEmpty {
+            usleep(100_000)
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationReason, .uncaughtSignal)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: output.path), "no half-written bundle")
+
+        let run = try Run.executable("lookout", arguments)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        XCTAssertGreaterThanOrEqual(summary["embeddingsReused"] as? Int ?? 0, 1000, "the killed run's checkpoint is reused")
+        XCTAssertEqual((summary["embeddingsReused"] as? Int ?? 0) + (summary["embeddingsComputed"] as? Int ?? 0),
+                       (summary["trainImages"] as? Int ?? 0) + (summary["validationImages"] as? Int ?? 0))
+        XCTAssertGreaterThan(summary["validationTop1"] as? Double ?? 0, 0.95)
+
+        // eval with the new head, on a folder that also has a label the head does not know.
+        try FileManager.default.createDirectory(at: data.appendingPathComponent("owl"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: Fixtures.photo("owl.jpg"), to: data.appendingPathComponent("owl/owl.jpg"))
+        let eval = try Run.executable("lookout", ["eval", "--model", "mobilenet_v1_1.0_224", "--head", output.path,
+                                                  "--data", data.path, "--cache", cache.path, "--json"])
+        XCTAssertEqual(eval.status, 0, eval.stderr)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(report["unknown_labels"] as? [String], ["owl"])
+        XCTAssertGreaterThan(report["top1"] as? Double ?? 0, 0.97, "mostly training images, so near perfect")
+        XCTAssertEqual((report["per_class"] as? [String: Any])?.count, 5)
+
+        // classify --head speaks the head's labels.
+        let face = try FileManager.default.contentsOfDirectory(atPath: data.appendingPathComponent("Faces_easy").path).sorted()[0]
+        let classify = try Run.executable("lookout", ["classify", "--model", "mobilenet_v1_1.0_224", "--head", output.path,
+                                                      "--top", "1", data.appendingPathComponent("Faces_easy/\(face)").path])
+        XCTAssertEqual(classify.status, 0, classify.stderr)
+        XCTAssertTrue(classify.stdout.contains("Faces_easy"), classify.stdout)
+        // … and refuses a head trained on another base model.
+        let mismatch = try Run.executable("lookout", ["classify", "--model", "mobilenet_v1_0.25_128_quant", "--head", output.path,
+                                                      data.appendingPathComponent("Faces_easy/\(face)").path])
+        XCTAssertNotEqual(mismatch.status, 0)
+        XCTAssertTrue(mismatch.stderr.contains("trained on mobilenet_v1_1.0_224.tflite"), mismatch.stderr)
+    }
+}
