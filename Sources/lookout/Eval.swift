@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import LookoutModels
 import LookoutTraining
 
 struct Eval: ParsableCommand {
@@ -8,20 +7,10 @@ struct Eval: ParsableCommand {
         abstract: "Measure a head on a folder of labelled images: top-1, top-5, per-class recall.",
         discussion: "Every image counts (no split). Label folders the head does not know are reported and left out.")
 
-    @Option(help: "Base model file or installed name (the one the head was trained on).")
-    var model: String
+    @OptionGroup var common: EmbeddingOptions
 
-    @Option(help: "Head bundle folder.")
+    @Option(help: "Head bundle folder (trained on the same base model).")
     var head: String
-
-    @Option(help: "Folder with one sub-folder of images per label.")
-    var data: String
-
-    @Option(help: "Embedding cache folder (default: $XDG_CACHE_HOME/lookout or ~/.cache/lookout).")
-    var cache: String?
-
-    @Option(help: "Worker threads for embeddings (default: all cores).")
-    var threads = ProcessInfo.processInfo.activeProcessorCount
 
     @Flag(help: "Print one JSON object.")
     var json = false
@@ -34,14 +23,13 @@ struct Eval: ParsableCommand {
     }
 
     func run() throws {
-        let modelURL = try ModelStore.standard().resolve(model)
-        let modelSHA = try sha256(of: modelURL)
+        let (modelURL, modelSHA) = try common.resolveModel()
         let trained = try Head.load(URL(fileURLWithPath: head), baseModelSHA256: modelSHA, baseModelName: modelURL.lastPathComponent)
-        let dataset = try Dataset.scan(URL(fileURLWithPath: data), validationPercent: 0, labels: trained.labels)
+        let dataset = try Dataset.scan(URL(fileURLWithPath: common.data), validationPercent: 0, labels: trained.labels)
         let known = dataset.images.enumerated().filter { $0.element.label >= 0 }
         let unknown = Set(dataset.images.filter { $0.label < 0 }.map { String($0.relativePath.split(separator: "/")[0]) }).sorted()
-        let extractor = try EmbeddingExtractor(modelURL: modelURL, modelSHA256: modelSHA, workers: threads,
-                                               cacheDirectory: cache.map(URL.init(fileURLWithPath:)) ?? defaultCacheDirectory())
+        let extractor = try EmbeddingExtractor(modelURL: modelURL, modelSHA256: modelSHA, workers: common.threads,
+                                               cacheDirectory: common.cacheDirectory)
         let progress = TerminalProgress()
         progress.begin("embedding", total: known.count)
         let result = try extractor.run(known.map(\.element.path), views: { _ in [.plain] }, progress: { done, _ in progress.update(done) })

@@ -13,17 +13,10 @@ struct Retrain: ParsableCommand {
             (head.json, head.safetensors, report.json, report.html), replaced atomically.
             """)
 
-    @Option(help: "Base model file or installed name.")
-    var model: String
-
-    @Option(help: "Folder with one sub-folder of JPEG/PNG images per label.")
-    var data: String
+    @OptionGroup var common: EmbeddingOptions
 
     @Option(help: "Where to write the head bundle.")
     var output: String
-
-    @Option(help: "Embedding cache folder (default: $XDG_CACHE_HOME/lookout or ~/.cache/lookout).")
-    var cache: String?
 
     @Option(help: "Share of images held out for validation, in percent.")
     var validationPercent = 10
@@ -40,9 +33,6 @@ struct Retrain: ParsableCommand {
     @Flag(help: "Weigh every image the same instead of every class the same.")
     var unbalanced = false
 
-    @Option(help: "Worker threads for embeddings (default: all cores).")
-    var threads = ProcessInfo.processInfo.activeProcessorCount
-
     @Option(help: "Salts the validation split: another seed, another (equally stable) split.")
     var seed: UInt64 = 0
 
@@ -51,17 +41,16 @@ struct Retrain: ParsableCommand {
 
     func validate() throws {
         guard (0...90).contains(validationPercent) else { throw ValidationError("--validation-percent must be 0…90") }
-        guard epochs >= 1, l2 >= 0, threads >= 1 else { throw ValidationError("--epochs and --threads must be positive, --l2 not negative") }
+        guard epochs >= 1, l2 >= 0 else { throw ValidationError("--epochs must be positive, --l2 not negative") }
     }
 
     func run() throws {
-        let modelURL = try ModelStore.standard().resolve(model)
-        var options = RetrainOptions(model: modelURL, modelSHA256: try sha256(of: modelURL),
-                                     data: URL(fileURLWithPath: data), output: URL(fileURLWithPath: output),
-                                     cache: cache.map(URL.init(fileURLWithPath:)) ?? defaultCacheDirectory())
+        let (modelURL, modelSHA256) = try common.resolveModel()
+        var options = RetrainOptions(model: modelURL, modelSHA256: modelSHA256, data: URL(fileURLWithPath: common.data),
+                                     output: URL(fileURLWithPath: output), cache: common.cacheDirectory)
         options.validationPercent = validationPercent
         options.augment = augment
-        options.threads = threads
+        options.threads = common.threads
         options.seed = seed
         options.regression.l2 = l2
         options.regression.maxIterations = epochs
@@ -100,10 +89,35 @@ struct Retrain: ParsableCommand {
     }
 }
 
-func defaultCacheDirectory() -> URL {
-    let base = ProcessInfo.processInfo.environment["XDG_CACHE_HOME"].map { URL(fileURLWithPath: $0) }
-        ?? URL(fileURLWithPath: NSHomeDirectory()).appendingPathComponent(".cache")
-    return base.appendingPathComponent("lookout")
+/// What `retrain` and `eval` both need: a base model, a labelled folder, where embeddings are cached.
+struct EmbeddingOptions: ParsableArguments {
+    @Option(help: "Base model file or installed name.")
+    var model: String
+
+    @Option(help: "Folder with one sub-folder of JPEG/PNG images per label.")
+    var data: String
+
+    @Option(help: "Embedding cache folder (default: $XDG_CACHE_HOME/lookout or ~/.cache/lookout).")
+    var cache: String?
+
+    @Option(help: "Worker threads for embeddings (default: all cores).")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be positive") }
+    }
+
+    func resolveModel() throws -> (url: URL, sha256: String) {
+        let url = try ModelStore.standard().resolve(model)
+        return (url, try sha256(of: url))
+    }
+
+    var cacheDirectory: URL {
+        if let cache { return URL(fileURLWithPath: cache) }
+        let base = ProcessInfo.processInfo.environment["XDG_CACHE_HOME"].map { URL(fileURLWithPath: $0) }
+            ?? URL(fileURLWithPath: NSHomeDirectory()).appendingPathComponent(".cache")
+        return base.appendingPathComponent("lookout")
+    }
 }
 
 /// A progress bar on a terminal (rate and ETA), a plain line every few seconds otherwise.
