@@ -169,8 +169,8 @@ public final class Engine {
         return built
     }
 
-    /// Builds the runtime for `purpose` now, so that load-time errors surface at load time.
-    public func prepare(embedding: Bool = false) throws {
-        _ = try runtime(embedding ? .embedding : .scores, batch: 1)
+    /// Builds the scoring runtime now, so that anything XNNPACK refuses surfaces at load time.
+    public func prepare() throws {
+        _ = try runtime(.scores, batch: 1)
     }
 }

@@ -15,8 +15,11 @@ public final class EmbeddingCache {
     public let dimension: Int
     private let context: String
     private var entries: [Key: [Float]] = [:]
-    private(set) public var unsaved = 0
+    private var changes = 0
     private let lock = NSLock()
+
+    /// Embeddings added since the last save (workers read it to decide on a checkpoint).
+    public var unsaved: Int { lock.withLock { changes } }
 
     static let magic = Array("LKEMB001".utf8)
 
@@ -39,7 +42,7 @@ public final class EmbeddingCache {
         set {
             lock.withLock {
                 entries[key] = newValue
-                unsaved += 1
+                changes += 1
             }
         }
     }
@@ -73,7 +76,7 @@ public final class EmbeddingCache {
     /// Writes everything to a temporary file, flushes it to disk, then renames it into place.
     public func save() throws {
         let snapshot = lock.withLock { () -> [Key: [Float]] in
-            unsaved = 0
+            changes = 0
             return entries
         }
         var out = Self.magic
