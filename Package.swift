@@ -30,6 +30,8 @@ let package = Package(
         .target(name: "LookoutEngine", dependencies: ["TFLite", "CXNNPACK"]),
         // Decoding (JPEG, PNG), EXIF orientation, crop and resize to the model's input.
         .target(name: "LookoutImaging", dependencies: ["CTurboJPEG", "CSPNG"]),
+        // Classifications → debounced recognition events (started / ended).
+        .target(name: "LookoutEvents"),
         // Finding, installing and verifying models and their labels.
         .target(name: "LookoutModels", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // Transfer learning: embeddings (cached), softmax head (L-BFGS on OpenBLAS), head bundles, reports.
@@ -50,6 +52,7 @@ let package = Package(
         .testTarget(name: "LookoutEngineTests", dependencies: ["LookoutEngine", "LookoutImaging", "LookoutTestSupport"]),
         .testTarget(name: "LookoutImagingTests", dependencies: ["LookoutImaging", "LookoutTestSupport"]),
         .testTarget(name: "LookoutModelsTests", dependencies: ["LookoutModels", "LookoutEngine", "LookoutTestSupport"]),
+        .testTarget(name: "LookoutEventsTests", dependencies: ["LookoutEvents", "LookoutEngine", "LookoutImaging", "LookoutModels", "LookoutTestSupport"]),
         .testTarget(name: "LookoutTrainingTests", dependencies: ["LookoutTraining", "LookoutTestSupport"]),
         .testTarget(name: "LookoutCLITests", dependencies: ["LookoutTestSupport"]),
     ]
