@@ -12,10 +12,14 @@ let package = Package(
         .executable(name: "lookoutd", targets: ["lookoutd"]),
         .library(name: "LookoutEngine", targets: ["LookoutEngine"]),
         .library(name: "LookoutImaging", targets: ["LookoutImaging"]),
+        .library(name: "LookoutDaemon", targets: ["LookoutDaemon"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(name: "CXNNPACK", path: "Sources/CXNNPACK"),
@@ -45,7 +49,19 @@ let package = Package(
                 "LookoutEngine", "LookoutImaging", "LookoutModels", "LookoutTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .executableTarget(name: "lookoutd"),
+        // lookoutd's parts: config, frame sources, pacing, the classification pipeline, event sinks.
+        .target(name: "LookoutDaemon", dependencies: [
+            "LookoutEngine", "LookoutImaging", "LookoutModels", "LookoutTraining", "LookoutEvents",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "lookoutd", dependencies: [
+            "LookoutDaemon",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Where tests find the shared models, reference outputs and photos.
         .target(name: "LookoutTestSupport", path: "Tests/Support"),
         .testTarget(name: "TFLiteTests", dependencies: ["TFLite", "LookoutEngine", "LookoutTestSupport"]),
@@ -53,6 +69,7 @@ let package = Package(
         .testTarget(name: "LookoutImagingTests", dependencies: ["LookoutImaging", "LookoutTestSupport"]),
         .testTarget(name: "LookoutModelsTests", dependencies: ["LookoutModels", "LookoutEngine", "LookoutTestSupport"]),
         .testTarget(name: "LookoutEventsTests", dependencies: ["LookoutEvents", "LookoutEngine", "LookoutImaging", "LookoutModels", "LookoutTestSupport"]),
+        .testTarget(name: "LookoutDaemonTests", dependencies: ["LookoutDaemon", "LookoutTestSupport"]),
         .testTarget(name: "LookoutTrainingTests", dependencies: ["LookoutTraining", "LookoutTestSupport"]),
         .testTarget(name: "LookoutCLITests", dependencies: ["LookoutTestSupport"]),
     ]

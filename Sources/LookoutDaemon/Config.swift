@@ -1,0 +1,192 @@
+import Foundation
+import Yams
+
+public struct ConfigError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// lookoutd's settings: `Config/lookout.yaml` documents every key and its default. Each key can be
+/// overridden by an environment variable, `LOOKOUT_` + the key in capitals with `.` as `_`
+/// (`classify.max_rate` → `LOOKOUT_CLASSIFY_MAX_RATE`). Unknown keys and bad values are errors that
+/// name the key, so a typo never silently falls back to a default.
+public struct DaemonConfig: Sendable, Equatable {
+    public var sourceDevice = "/dev/video0"
+    public var sourceReplay: String?
+    public var sourceReplayFPS = 5.0
+    public var sourceReplayLoop = true
+    public var sourceWidth = 640
+    public var sourceHeight = 480
+    public var sourceFPS = 15.0
+
+    public var model = "mobilenet_v1_1.0_224"
+    public var modelHead: String?
+    public var modelLabels: String?
+
+    public var threads = 1
+    public var maxRate = 5.0
+    public var cpuBudget = 0.5
+    public var topK = 5
+
+    public var eventsSink = "stdout"
+    public var eventsPath = "Logs/lookoutd.jsonl"
+    public var threshold = 0.6
+    public var minFrames = 3
+    public var window = 3
+    public var clearFrames = 3
+    public var hysteresis = 0.1
+    public var cooldownSeconds = 0.0
+    public var thresholds: [String: Double] = [:]
+    public var ignore: [String] = ["background"]
+    public var heartbeatSeconds = 30.0
+
+    public init() {}
+
+    /// Every key the file may hold.
+    static let keys: Set<String> = [
+        "source.device", "source.replay", "source.replay_fps", "source.replay_loop", "source.width", "source.height",
+        "source.fps", "model.path", "model.head", "model.labels", "classify.threads", "classify.max_rate",
+        "classify.cpu_budget", "classify.top_k", "events.sink", "events.path", "events.threshold", "events.min_frames",
+        "events.window", "events.clear_frames", "events.hysteresis", "events.cooldown_seconds", "events.thresholds",
+        "events.ignore", "events.heartbeat_seconds",
+    ]
+
+    /// Reads `file` (nil: defaults only), then the environment's overrides, and validates the result.
+    public static func load(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> DaemonConfig {
+        var values: [String: Node] = [:]
+        let name = file ?? "defaults"
+        if let file {
+            let text: String
+            do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
+                throw ConfigError("\(file): cannot read (\((error as NSError).localizedFailureReason ?? error.localizedDescription))")
+            }
+            let root: Node?
+            do { root = try Yams.compose(yaml: text) } catch { throw ConfigError("\(file): not valid YAML (\(error))") }
+            if let root { try flatten(root, prefix: "", into: &values, file: file) }
+        }
+        for key in keys {
+            let variable = "LOOKOUT_" + key.uppercased().replacingOccurrences(of: ".", with: "_")
+            if let value = environment[variable] {
+                // Parsed as YAML so lists work too (LOOKOUT_EVENTS_IGNORE="[background, person]").
+                values[key] = (try? Yams.compose(yaml: value)).flatMap { $0 } ?? Node(value)
+            }
+        }
+        var reader = Reader(values: values, file: name)
+        var c = DaemonConfig()
+        c.sourceDevice = try reader.string("source.device") ?? c.sourceDevice
+        c.sourceReplay = try reader.string("source.replay")
+        c.sourceReplayFPS = try reader.double("source.replay_fps", above: 0) ?? c.sourceReplayFPS
+        c.sourceReplayLoop = try reader.bool("source.replay_loop") ?? c.sourceReplayLoop
+        c.sourceWidth = try reader.int("source.width", in: 16...8192) ?? c.sourceWidth
+        c.sourceHeight = try reader.int("source.height", in: 16...8192) ?? c.sourceHeight
+        c.sourceFPS = try reader.double("source.fps", above: 0) ?? c.sourceFPS
+        c.model = try reader.string("model.path") ?? c.model
+        c.modelHead = try reader.string("model.head")
+        c.modelLabels = try reader.string("model.labels")
+        c.threads = try reader.int("classify.threads", in: 1...64) ?? c.threads
+        c.maxRate = try reader.double("classify.max_rate", above: 0) ?? c.maxRate
+        c.cpuBudget = try reader.double("classify.cpu_budget", above: 0) ?? c.cpuBudget
+        c.topK = try reader.int("classify.top_k", in: 1...100) ?? c.topK
+        c.eventsSink = try reader.choice("events.sink", ["stdout", "jsonl"]) ?? c.eventsSink
+        c.eventsPath = try reader.string("events.path") ?? c.eventsPath
+        c.threshold = try reader.double("events.threshold", in: 0...1) ?? c.threshold
+        c.minFrames = try reader.int("events.min_frames", in: 1...1000) ?? c.minFrames
+        c.window = try reader.int("events.window", in: 1...1000) ?? c.window
+        c.clearFrames = try reader.int("events.clear_frames", in: 1...1000) ?? c.clearFrames
+        c.hysteresis = try reader.double("events.hysteresis", in: 0...1) ?? c.hysteresis
+        c.cooldownSeconds = try reader.double("events.cooldown_seconds", in: 0...86400) ?? c.cooldownSeconds
+        c.thresholds = try reader.thresholds("events.thresholds") ?? c.thresholds
+        c.ignore = try reader.strings("events.ignore") ?? c.ignore
+        c.heartbeatSeconds = try reader.double("events.heartbeat_seconds", above: 0) ?? c.heartbeatSeconds
+        guard c.window >= c.minFrames else {
+            throw ConfigError("\(name): events.window (\(c.window)) must be at least events.min_frames (\(c.minFrames))")
+        }
+        return c
+    }
+
+    private static func flatten(_ node: Node, prefix: String, into values: inout [String: Node], file: String) throws {
+        guard let mapping = node.mapping else {
+            throw ConfigError("\(file): \(prefix.isEmpty ? "the top level" : prefix) must be a mapping of keys")
+        }
+        for (keyNode, value) in mapping {
+            guard let key = keyNode.string else { throw ConfigError("\(file): a key under \(prefix) is not text") }
+            let path = prefix.isEmpty ? key : "\(prefix).\(key)"
+            if keys.contains(path) {
+                values[path] = value
+            } else if keys.contains(where: { $0.hasPrefix(path + ".") }) {
+                try flatten(value, prefix: path, into: &values, file: file)
+            } else {
+                throw ConfigError("\(file): unknown key \(path)")
+            }
+        }
+    }
+
+    /// Typed access to the flattened values, with errors that name file and key.
+    private struct Reader {
+        let values: [String: Node]
+        let file: String
+
+        func fail(_ key: String, _ what: String) -> ConfigError {
+            ConfigError("\(file): \(key): \(what) (got \(values[key].flatMap { $0.scalar?.string } ?? "a list or mapping"))")
+        }
+
+        func string(_ key: String) throws -> String? {
+            guard let node = values[key] else { return nil }
+            if node.scalar?.string == "null" || node.scalar?.string == "~" || node.scalar?.string == "" { return nil }
+            guard let s = node.scalar?.string else { throw fail(key, "must be text") }
+            return s
+        }
+
+        func double(_ key: String, above lower: Double) throws -> Double? {
+            guard let s = try string(key) else { return nil }
+            guard let v = Double(s), v.isFinite, v > lower else { throw fail(key, "must be a number above \(lower)") }
+            return v
+        }
+
+        func double(_ key: String, in range: ClosedRange<Double>) throws -> Double? {
+            guard let s = try string(key) else { return nil }
+            guard let v = Double(s), range.contains(v) else { throw fail(key, "must be a number from \(range.lowerBound) to \(range.upperBound)") }
+            return v
+        }
+
+        func int(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
+            guard let s = try string(key) else { return nil }
+            guard let v = Int(s), range.contains(v) else { throw fail(key, "must be a whole number from \(range.lowerBound) to \(range.upperBound)") }
+            return v
+        }
+
+        func bool(_ key: String) throws -> Bool? {
+            guard let s = try string(key) else { return nil }
+            switch s.lowercased() {
+            case "true", "yes", "on": return true
+            case "false", "no", "off": return false
+            default: throw fail(key, "must be true or false")
+            }
+        }
+
+        func choice(_ key: String, _ options: [String]) throws -> String? {
+            guard let s = try string(key) else { return nil }
+            guard options.contains(s) else { throw fail(key, "must be one of \(options.joined(separator: ", "))") }
+            return s
+        }
+
+        func strings(_ key: String) throws -> [String]? {
+            guard let node = values[key] else { return nil }
+            guard let items = node.sequence else { throw fail(key, "must be a list") }
+            return try items.map { guard let s = $0.scalar?.string else { throw fail(key, "must be a list of text") }; return s }
+        }
+
+        func thresholds(_ key: String) throws -> [String: Double]? {
+            guard let node = values[key] else { return nil }
+            guard let mapping = node.mapping else { throw fail(key, "must map labels to scores") }
+            var out: [String: Double] = [:]
+            for (label, value) in mapping {
+                guard let l = label.string, let s = value.scalar?.string, let v = Double(s), (0...1).contains(v) else {
+                    throw fail(key, "must map labels to scores from 0 to 1")
+                }
+                out[l] = v
+            }
+            return out
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import LookoutImaging
+
+/// A frame ready for the model: already cropped and resized to its input.
+public struct Frame: Sendable {
+    public var number: UInt64
+    /// Monotonic capture time in seconds (for durations and latency).
+    public var capturedAt: Double
+    /// Wall-clock capture time (for the events).
+    public var wallClock: Date
+    public var image: RGBImage
+}
+
+/// Where frames come from: a camera, or a folder replayed at a steady rate.
+public protocol FrameSource: Sendable {
+    /// Names the source in events and logs (a device path, a folder).
+    var name: String { get }
+    /// Frames in capture order; finishes when the source has no more (a replay without loop).
+    func frames(size: Int) -> AsyncThrowingStream<Frame, Error>
+}
+
+/// Monotonic seconds.
+public func monotonicSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+}
+
+/// Replays a folder's JPEG and PNG images (sorted by name) at `fps`, as a camera without one.
+/// Unreadable images are reported through `onSkip` and skipped; the replay goes on.
+public struct ReplaySource: FrameSource {
+    public let folder: URL
+    public let fps: Double
+    public let loop: Bool
+    public let onSkip: @Sendable (String) -> Void
+    public var name: String { folder.path }
+
+    public init(folder: URL, fps: Double, loop: Bool, onSkip: @escaping @Sendable (String) -> Void) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ConfigError("\(folder.path): replay folder does not exist")
+        }
+        (self.folder, self.fps, self.loop, self.onSkip) = (folder, fps, loop, onSkip)
+    }
+
+    public func frames(size: Int) -> AsyncThrowingStream<Frame, Error> {
+        AsyncThrowingStream { continuation in
+            let task = Task {
+                let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
+                    .filter { ["jpg", "jpeg", "png"].contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
+                guard !files.isEmpty else {
+                    continuation.finish(throwing: ConfigError("\(folder.path): no JPEG or PNG images to replay"))
+                    return
+                }
+                var number: UInt64 = 0
+                var due = monotonicSeconds()
+                repeat {
+                    for file in files {
+                        if Task.isCancelled { break }
+                        let wait = due - monotonicSeconds()
+                        if wait > 0 { try? await Task.sleep(nanoseconds: UInt64(wait * 1e9)) }
+                        due += 1 / fps
+                        let captured = monotonicSeconds(), wall = Date()
+                        do {
+                            let image = try ImagePreprocessor.load(file: folder.appendingPathComponent(file).path, size: size)
+                            number += 1
+                            continuation.yield(Frame(number: number, capturedAt: captured, wallClock: wall, image: image))
+                        } catch {
+                            onSkip("\(error)")
+                        }
+                    }
+                } while loop && !Task.isCancelled
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+}

@@ -1,0 +1,28 @@
+import Foundation
+
+/// Keeps classification inside the power envelope: at most `maxRate` a second, and on average no
+/// more CPU than `cpuBudget` cores. After each classification it waits until both hold: a step
+/// that used c seconds of CPU earns c / budget seconds of wall time. (systemd's CPUQuota= stays a
+/// hard backstop; this is the mechanism.)
+public struct Pacer: Sendable {
+    public let maxRate: Double
+    public let cpuBudget: Double
+
+    public init(maxRate: Double, cpuBudget: Double) {
+        (self.maxRate, self.cpuBudget) = (maxRate, cpuBudget)
+    }
+
+    /// Seconds to wait after a step that started at `started` (monotonic) and used `cpu` seconds of CPU.
+    public func delay(startedAt started: Double, cpu: Double, now: Double) -> Double {
+        let earliest = started + max(1 / maxRate, cpu / cpuBudget)
+        return max(0, earliest - now)
+    }
+}
+
+/// CPU time (user + system) of this process so far, in seconds.
+public func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}

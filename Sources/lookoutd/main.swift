@@ -1,1 +1,0 @@
-print("lookoutd: the daemon is not built yet")

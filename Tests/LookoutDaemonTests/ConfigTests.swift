@@ -1,0 +1,65 @@
+import Foundation
+@testable import LookoutDaemon
+import LookoutTestSupport
+import XCTest
+
+final class ConfigTests: XCTestCase {
+    func write(_ yaml: String) throws -> String {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-\(UUID().uuidString).yaml")
+        try yaml.write(to: url, atomically: true, encoding: .utf8)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url.path
+    }
+
+    /// The shipped file documents the defaults: loading it changes nothing.
+    func testShippedConfigIsTheDefaults() throws {
+        let shipped = Fixtures.packageRoot.appendingPathComponent("Config/lookout.yaml").path
+        XCTAssertEqual(try DaemonConfig.load(file: shipped, environment: [:]), DaemonConfig())
+        // …and documents every key there is.
+        let text = try String(contentsOfFile: shipped, encoding: .utf8)
+        for key in DaemonConfig.keys { XCTAssertTrue(text.contains("\(key.split(separator: ".").last!):"), key) }
+    }
+
+    func testValuesAndEnvironmentOverrides() throws {
+        let file = try write("classify:\n  max_rate: 2\n  cpu_budget: 0.25\nevents:\n  thresholds: {person: 0.8}\n  ignore: []\n")
+        let c = try DaemonConfig.load(file: file, environment: ["LOOKOUT_CLASSIFY_MAX_RATE": "7.5", "LOOKOUT_EVENTS_IGNORE": "[background, cat]"])
+        XCTAssertEqual(c.maxRate, 7.5, "the environment wins over the file")
+        XCTAssertEqual(c.cpuBudget, 0.25)
+        XCTAssertEqual(c.thresholds, ["person": 0.8])
+        XCTAssertEqual(c.ignore, ["background", "cat"])
+    }
+
+    func testErrorsNameFileAndKey() throws {
+        let cases: [(String, String)] = [
+            ("classify:\n  max_rte: 2\n", "unknown key classify.max_rte"),
+            ("classify:\n  max_rate: -1\n", "classify.max_rate: must be a number above 0.0 (got -1)"),
+            ("events:\n  threshold: lots\n", "events.threshold: must be a number from 0.0 to 1.0 (got lots)"),
+            ("source:\n  replay_loop: maybe\n", "source.replay_loop: must be true or false (got maybe)"),
+            ("events:\n  sink: syslog\n", "events.sink: must be one of stdout, jsonl (got syslog)"),
+            ("events:\n  min_frames: 5\n  window: 3\n", "events.window (3) must be at least events.min_frames (5)"),
+            ("classify: [1, 2]\n", "classify must be a mapping"),
+            ("source: {device: [/dev/video0\n", "not valid YAML"),
+        ]
+        for (yaml, expected) in cases {
+            let file = try write(yaml)
+            XCTAssertThrowsError(try DaemonConfig.load(file: file, environment: [:]), yaml) { error in
+                XCTAssertTrue("\(error)".hasPrefix(file) && "\(error)".contains(expected), "\(error)")
+            }
+        }
+        XCTAssertThrowsError(try DaemonConfig.load(file: "/nonexistent/lookout.yaml", environment: [:])) { error in
+            XCTAssertTrue("\(error)".contains("/nonexistent/lookout.yaml: cannot read"), "\(error)")
+        }
+        XCTAssertThrowsError(try DaemonConfig.load(file: nil, environment: ["LOOKOUT_CLASSIFY_TOP_K": "0"])) { error in
+            XCTAssertTrue("\(error)".contains("classify.top_k"), "\(error)")
+        }
+    }
+
+    func testPacerKeepsRateAndBudget() {
+        let pacer = Pacer(maxRate: 2, cpuBudget: 0.25)
+        // A cheap step: the rate limit decides (0.5 s apart).
+        XCTAssertEqual(pacer.delay(startedAt: 10, cpu: 0.01, now: 10.02), 0.48, accuracy: 1e-9)
+        // An expensive step: 0.2 s of CPU at a quarter core earns 0.8 s.
+        XCTAssertEqual(pacer.delay(startedAt: 10, cpu: 0.2, now: 10.25), 0.55, accuracy: 1e-9)
+        XCTAssertEqual(pacer.delay(startedAt: 10, cpu: 0.2, now: 11), 0)
+    }
+}
