@@ -1,6 +1,6 @@
 # Lookout: `make setup` installs build dependencies, `make test` runs the tests,
-# `make bench` prints the benchmark tables that BENCHMARKS.md records.
-.PHONY: setup build release test bench clean
+# `make run` runs lookoutd (camera, or a replay folder), `make bench` prints BENCHMARKS.md's tables.
+.PHONY: setup build release test bench run clean
 
 setup:
 	scripts/setup.sh
@@ -16,6 +16,10 @@ test: setup
 
 bench: release
 	scripts/benchmark.sh
+	scripts/benchmark-retrain.sh
+
+run:
+	scripts/run.sh
 
 clean:
 	rm -rf .build

@@ -42,3 +42,35 @@ final class ReplayTests: XCTestCase {
         XCTAssertTrue(run.stderr.contains("classify.cpu_budget"), run.stderr)
     }
 }
+
+final class ShutdownTests: XCTestCase {
+    /// SIGTERM while classifying: lookoutd stops gracefully, with status 0, within 2 seconds.
+    func testSIGTERMStopsCleanlyWithinTwoSeconds() throws {
+        let process = Process()
+        let binary = Bundle.main.bundleURL.appendingPathComponent("lookoutd")
+        process.executableURL = FileManager.default.fileExists(atPath: binary.path)
+            ? binary : Fixtures.packageRoot.appendingPathComponent(".build/debug/lookoutd")
+        process.arguments = ["--source", try Fixtures.photo("cat.png").deletingLastPathComponent().path,
+                             "--model", "mobilenet_v1_0.25_128_quant"]
+        process.environment = ProcessInfo.processInfo.environment.merging(
+            ["LOOKOUT_MODEL_DIR": Fixtures.models.path, "LOOKOUT_SOURCE_REPLAY_FPS": "20", "LOOKOUT_EVENTS_HEARTBEAT_SECONDS": "0.2"]) { $1 }
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // The first event line shows the pipeline is running (and the signal handlers are in place).
+        var seen = Data()
+        while !seen.contains(UInt8(ascii: "\n")) {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += chunk
+        }
+        XCTAssertTrue(process.isRunning, "still replaying in a loop")
+        let stopped = Date()
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationReason, .exit)
+        XCTAssertEqual(process.terminationStatus, 0)
+        XCTAssertLessThan(Date().timeIntervalSince(stopped), 2)
+    }
+}
