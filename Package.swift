@@ -26,6 +26,8 @@ let package = Package(
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG"),
         .systemLibrary(name: "CSPNG", path: "Sources/CSPNG"),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
+        // libv4l2: variadic v4l2_ioctl and the VIDIOC_* macros, one small function per ioctl.
+        .target(name: "CV4L2", linkerSettings: [.linkedLibrary("v4l2")]),
         // renameat2(RENAME_EXCHANGE), which Swift's Glibc module does not expose.
         .target(name: "CLinux"),
         // The .tflite flatbuffer reader: bounds-checked, no dependencies.
@@ -51,7 +53,7 @@ let package = Package(
             ]),
         // lookoutd's parts: config, frame sources, pacing, the classification pipeline, event sinks.
         .target(name: "LookoutDaemon", dependencies: [
-            "LookoutEngine", "LookoutImaging", "LookoutModels", "LookoutTraining", "LookoutEvents",
+            "LookoutEngine", "LookoutImaging", "LookoutModels", "LookoutTraining", "LookoutEvents", "CV4L2",
             .product(name: "Yams", package: "Yams"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),

@@ -47,30 +47,43 @@ public enum Resize {
     /// Resizes the part of `image` inside `box` (which must lie inside the image) to size×size.
     public static func resize(_ image: RGBImage, rectangle box: (x: Int, y: Int, width: Int, height: Int), to size: Int) -> RGBImage {
         if box.width == size, box.height == size, box.width == image.width, box.height == image.height { return image }
+        return resample(image, box, size)
+    }
+
+    /// Crop and resize straight from a camera frame: pixels are converted to RGB as the filter reads
+    /// them, so no full-size RGB copy is made. Same contract as `cropAndResize` on the converted frame.
+    public static func cropAndResize(_ frame: CameraFrame, to size: Int, crop: CropMode) -> RGBImage {
+        let box = crop.rectangle(width: frame.width, height: frame.height)
+        switch frame.format {
+        case .rgb24: return resample(RGB24Pixels(frame), box, size)
+        case .yuyv: return resample(YUYVPixels(frame), box, size)
+        case .nv12: return resample(NV12Pixels(frame), box, size)
+        }
+    }
+
+    /// The two-pass filter, specialised per pixel source. The horizontal pass covers only the rows the
+    /// vertical pass will read.
+    static func resample<Source: PixelSource>(_ source: Source, _ box: (x: Int, y: Int, width: Int, height: Int), _ size: Int) -> RGBImage {
         let horizontal = Taps(input: box.width, output: size), vertical = Taps(input: box.height, output: size)
         let rounding = 1 << (precisionBits - 1)
-
-        // Horizontal pass over only the rows the vertical pass will read.
         let firstRow = vertical.start[0], lastRow = vertical.start[size - 1] + vertical.count[size - 1]
         let rows = lastRow - firstRow
         var temp = [UInt8](repeating: 0, count: rows * size * 3)
-        image.pixels.withUnsafeBufferPointer { src in
-            temp.withUnsafeMutableBufferPointer { dst in
-                for r in 0..<rows {
-                    let row = (box.y + firstRow + r) * image.width + box.x
-                    for x in 0..<size {
-                        var acc = (rounding, rounding, rounding)
-                        let base = horizontal.start[x]
-                        for k in 0..<horizontal.count[x] {
-                            let w = Int(horizontal.weights[x * horizontal.stride + k])
-                            let p = (row + base + k) * 3
-                            acc.0 += Int(src[p]) * w
-                            acc.1 += Int(src[p + 1]) * w
-                            acc.2 += Int(src[p + 2]) * w
-                        }
-                        let d = (r * size + x) * 3
-                        dst[d] = clip8(acc.0); dst[d + 1] = clip8(acc.1); dst[d + 2] = clip8(acc.2)
+        temp.withUnsafeMutableBufferPointer { dst in
+            for r in 0..<rows {
+                let y = box.y + firstRow + r
+                for x in 0..<size {
+                    var acc = (rounding, rounding, rounding)
+                    let base = box.x + horizontal.start[x]
+                    for k in 0..<horizontal.count[x] {
+                        let w = Int(horizontal.weights[x * horizontal.stride + k])
+                        let p = source.rgb(base + k, y)
+                        acc.0 += Int(p.0) * w
+                        acc.1 += Int(p.1) * w
+                        acc.2 += Int(p.2) * w
                     }
+                    let d = (r * size + x) * 3
+                    dst[d] = clip8(acc.0); dst[d + 1] = clip8(acc.1); dst[d + 2] = clip8(acc.2)
                 }
             }
         }

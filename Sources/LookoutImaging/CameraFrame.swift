@@ -1,0 +1,101 @@
+/// A raw frame as a camera delivers it, in one of the formats Lookout converts natively.
+/// (MJPEG frames go through `ImageDecoder`, which decodes them at a reduced DCT scale.)
+public struct CameraFrame {
+    public enum Format: String, Sendable, CaseIterable {
+        /// Packed 4:2:2: Y0 U Y1 V for each pair of pixels.
+        case yuyv
+        /// Planar 4:2:0: a Y plane, then interleaved U V at half resolution.
+        case nv12
+        case rgb24
+    }
+
+    public let width: Int
+    public let height: Int
+    public let format: Format
+    /// Bytes from one row to the next (of the Y plane for NV12).
+    public let bytesPerLine: Int
+    public let bytes: UnsafeRawBufferPointer
+
+    /// Checks that `bytes` holds a whole frame: short frames are refused, never read past.
+    public init(width: Int, height: Int, format: Format, bytesPerLine: Int, bytes: UnsafeRawBufferPointer) throws {
+        let minimumLine = format == .yuyv ? width * 2 : format == .rgb24 ? width * 3 : width
+        let needed = format == .nv12 ? bytesPerLine * height + bytesPerLine * ((height + 1) / 2) : bytesPerLine * height
+        guard width > 0, height > 0, bytesPerLine >= minimumLine, bytes.count >= needed,
+              format != .yuyv || width % 2 == 0 else {
+            throw ImageError("\(format.rawValue) frame", "\(bytes.count) bytes for \(width)×\(height) (line \(bytesPerLine)): short or malformed frame")
+        }
+        (self.width, self.height, self.format, self.bytesPerLine, self.bytes) = (width, height, format, bytesPerLine, bytes)
+    }
+
+    /// The whole frame as RGB (for saving snapshots).
+    public func rgb() -> RGBImage {
+        var pixels = [UInt8](repeating: 0, count: width * height * 3)
+        func fill<S: PixelSource>(_ s: S) {
+            for y in 0..<height {
+                for x in 0..<width {
+                    let p = s.rgb(x, y), d = (y * width + x) * 3
+                    pixels[d] = p.0; pixels[d + 1] = p.1; pixels[d + 2] = p.2
+                }
+            }
+        }
+        switch format {
+        case .rgb24: fill(RGB24Pixels(self))
+        case .yuyv: fill(YUYVPixels(self))
+        case .nv12: fill(NV12Pixels(self))
+        }
+        return RGBImage(width: width, height: height, pixels: pixels)
+    }
+}
+
+/// Anything the resampler can read RGB pixels from.
+protocol PixelSource {
+    func rgb(_ x: Int, _ y: Int) -> (UInt8, UInt8, UInt8)
+}
+
+extension RGBImage: PixelSource {
+    @inline(__always)
+    func rgb(_ x: Int, _ y: Int) -> (UInt8, UInt8, UInt8) {
+        let i = (y * width + x) * 3
+        return (pixels[i], pixels[i + 1], pixels[i + 2])
+    }
+}
+
+struct RGB24Pixels: PixelSource {
+    let frame: CameraFrame
+    init(_ frame: CameraFrame) { self.frame = frame }
+
+    @inline(__always)
+    func rgb(_ x: Int, _ y: Int) -> (UInt8, UInt8, UInt8) {
+        let i = y * frame.bytesPerLine + x * 3
+        return (frame.bytes[i], frame.bytes[i + 1], frame.bytes[i + 2])
+    }
+}
+
+struct YUYVPixels: PixelSource {
+    let frame: CameraFrame
+    init(_ frame: CameraFrame) { self.frame = frame }
+
+    @inline(__always)
+    func rgb(_ x: Int, _ y: Int) -> (UInt8, UInt8, UInt8) {
+        let pair = y * frame.bytesPerLine + (x & ~1) * 2
+        return yuvToRGB(frame.bytes[pair + (x & 1) * 2], frame.bytes[pair + 1], frame.bytes[pair + 3])
+    }
+}
+
+struct NV12Pixels: PixelSource {
+    let frame: CameraFrame
+    init(_ frame: CameraFrame) { self.frame = frame }
+
+    @inline(__always)
+    func rgb(_ x: Int, _ y: Int) -> (UInt8, UInt8, UInt8) {
+        let chroma = frame.bytesPerLine * frame.height + (y / 2) * frame.bytesPerLine + (x & ~1)
+        return yuvToRGB(frame.bytes[y * frame.bytesPerLine + x], frame.bytes[chroma], frame.bytes[chroma + 1])
+    }
+}
+
+/// BT.601 limited range, as V4L2 cameras deliver YUV, in the usual 8-bit fixed point.
+@inline(__always)
+func yuvToRGB(_ y: UInt8, _ u: UInt8, _ v: UInt8) -> (UInt8, UInt8, UInt8) {
+    let c = 298 * (Int(y) - 16) + 128, d = Int(u) - 128, e = Int(v) - 128
+    return (UInt8(clamping: (c + 409 * e) >> 8), UInt8(clamping: (c - 100 * d - 208 * e) >> 8), UInt8(clamping: (c + 516 * d) >> 8))
+}
