@@ -36,6 +36,8 @@ let package = Package(
         .target(name: "LookoutEngine", dependencies: ["TFLite", "CXNNPACK"]),
         // Decoding (JPEG, PNG), EXIF orientation, crop and resize to the model's input.
         .target(name: "LookoutImaging", dependencies: ["CTurboJPEG", "CSPNG"]),
+        // V4L2 cameras: negotiation, mmap streaming, typed failures, discovery.
+        .target(name: "LookoutCamera", dependencies: ["CV4L2", "LookoutImaging"]),
         // Classifications → debounced recognition events (started / ended).
         .target(name: "LookoutEvents"),
         // Finding, installing and verifying models and their labels.
@@ -48,12 +50,12 @@ let package = Package(
         .executableTarget(
             name: "lookout",
             dependencies: [
-                "LookoutEngine", "LookoutImaging", "LookoutModels", "LookoutTraining",
+                "LookoutEngine", "LookoutImaging", "LookoutModels", "LookoutTraining", "LookoutCamera",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // lookoutd's parts: config, frame sources, pacing, the classification pipeline, event sinks.
         .target(name: "LookoutDaemon", dependencies: [
-            "LookoutEngine", "LookoutImaging", "LookoutModels", "LookoutTraining", "LookoutEvents", "CV4L2",
+            "LookoutEngine", "LookoutImaging", "LookoutModels", "LookoutTraining", "LookoutEvents", "LookoutCamera",
             .product(name: "Yams", package: "Yams"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),

@@ -69,6 +69,8 @@ public final class LookoutService: Service, @unchecked Sendable {
         try await cancelWhenGracefulShutdown {
             try await self.classify(latest)
         }
+        // Classification has stopped (shutdown, or the source ended): stop the source too.
+        producer.cancel()
         try await producer.value
     }
 

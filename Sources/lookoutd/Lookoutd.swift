@@ -71,12 +71,17 @@ struct Lookoutd: AsyncParsableCommand {
             labels = []
         }
 
-        guard let replay = settings.sourceReplay else {
-            throw ConfigError("\(settings.sourceDevice): V4L2 capture is not built yet; use --source FOLDER to replay images")
+        let sourceLogger = logger
+        let frameSource: FrameSource
+        if let replay = settings.sourceReplay {
+            frameSource = try ReplaySource(folder: URL(fileURLWithPath: replay), fps: settings.sourceReplayFPS,
+                                           loop: settings.sourceReplayLoop) { sourceLogger.warning("replay: skipped \($0)") }
+        } else {
+            frameSource = CameraSource(device: settings.sourceDevice, width: settings.sourceWidth, height: settings.sourceHeight,
+                                       fps: Int(settings.sourceFPS.rounded()),
+                                       onState: { sourceLogger.notice("camera \($0)") },
+                                       onBadFrame: { sourceLogger.warning("camera: skipped frame: \($0)") })
         }
-        let skipLogger = logger
-        let frameSource = try ReplaySource(folder: URL(fileURLWithPath: replay), fps: settings.sourceReplayFPS,
-                                           loop: settings.sourceReplayLoop) { skipLogger.warning("replay: skipped \($0)") }
         let sink: EventSink = settings.eventsSink == "jsonl"
             ? try JSONLinesSink(path: settings.eventsPath) : JSONLinesSink(handle: .standardOutput)
 

@@ -29,9 +29,10 @@ int cv4l2_stream(int fd, int on);
 /// Waits up to timeout_ms for a frame: 1 ready, 0 timed out, -errno (ENODEV when unplugged).
 int cv4l2_wait(int fd, int timeout_ms);
 
-#define CV4L2_PIX_FMT_YUYV V4L2_PIX_FMT_YUYV
-#define CV4L2_PIX_FMT_NV12 V4L2_PIX_FMT_NV12
-#define CV4L2_PIX_FMT_RGB24 V4L2_PIX_FMT_RGB24
-#define CV4L2_PIX_FMT_MJPEG V4L2_PIX_FMT_MJPEG
+// The fourcc macros expand to expressions Swift does not import; these constants carry their values.
+static const uint32_t CV4L2_PIX_FMT_YUYV = V4L2_PIX_FMT_YUYV;
+static const uint32_t CV4L2_PIX_FMT_NV12 = V4L2_PIX_FMT_NV12;
+static const uint32_t CV4L2_PIX_FMT_RGB24 = V4L2_PIX_FMT_RGB24;
+static const uint32_t CV4L2_PIX_FMT_MJPEG = V4L2_PIX_FMT_MJPEG;
 
 #endif

@@ -1,0 +1,77 @@
+import Foundation
+import LookoutCamera
+
+/// A V4L2 camera as a frame source that never gives up: a missing, busy, unplugged or silent camera
+/// is reported once per change of state and retried with backoff (1 s doubling to 30 s), and the
+/// format is negotiated afresh each time it comes back. Capture runs on its own thread, since
+/// waiting for a frame blocks.
+public struct CameraSource: FrameSource {
+    public let device: String
+    public let width: Int, height: Int, fps: Int
+    /// A one-line report on each change of state ("streaming YUYV 640×480", "…: No such device; retrying (…)").
+    public let onState: @Sendable (String) -> Void
+    /// Frames the camera delivered that could not be used (short, corrupt MJPEG).
+    public let onBadFrame: @Sendable (String) -> Void
+    public var name: String { device }
+
+    public init(device: String, width: Int, height: Int, fps: Int,
+                onState: @escaping @Sendable (String) -> Void, onBadFrame: @escaping @Sendable (String) -> Void) {
+        (self.device, self.width, self.height, self.fps, self.onState, self.onBadFrame) = (device, width, height, fps, onState, onBadFrame)
+    }
+
+    public func frames(size: Int) -> AsyncThrowingStream<Frame, Error> {
+        let (stream, continuation) = AsyncThrowingStream<Frame, Error>.makeStream()
+        let stop = StopFlag()
+        continuation.onTermination = { _ in stop.set() }
+        let thread = Thread { [self] in
+            var backoff = 1.0, lastState = "", number: UInt64 = 0
+            func report(_ state: String) {
+                if state != lastState { onState(state); lastState = state }
+            }
+            while !stop.isSet {
+                do {
+                    let camera = try V4L2Camera(path: device, width: width, height: height, fps: fps)
+                    report("\(device): streaming \(camera.format) \(camera.width)×\(camera.height)")
+                    backoff = 1
+                    while !stop.isSet {
+                        do {
+                            let image = try camera.nextImage(timeout: 2, size: size)
+                            number += 1
+                            continuation.yield(Frame(number: number, capturedAt: monotonicSeconds(), wallClock: Date(), image: image))
+                        } catch let error as CameraError where error.kind == .badFrame {
+                            onBadFrame(error.description)
+                        }
+                    }
+                } catch {
+                    report("\(error); retrying (1 s doubling to 30 s)")
+                    stop.wait(seconds: backoff)
+                    backoff = min(backoff * 2, 30)
+                }
+            }
+            continuation.finish()
+        }
+        thread.name = "lookout-capture"
+        thread.start()
+        return stream
+    }
+
+    /// Set once to stop the capture thread; its waits end early when it is set.
+    final class StopFlag: @unchecked Sendable {
+        private let condition = NSCondition()
+        private var value = false
+
+        var isSet: Bool { condition.withLock { value } }
+
+        func set() {
+            condition.withLock { value = true }
+            condition.broadcast()
+        }
+
+        func wait(seconds: Double) {
+            condition.withLock {
+                let deadline = Date().addingTimeInterval(seconds)
+                while !value, condition.wait(until: deadline) {}
+            }
+        }
+    }
+}
