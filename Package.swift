@@ -26,6 +26,7 @@ let package = Package(
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG"),
         .systemLibrary(name: "CSPNG", path: "Sources/CSPNG"),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
+        .systemLibrary(name: "CSystemd", path: "Sources/CSystemd"),
         // libv4l2: variadic v4l2_ioctl and the VIDIOC_* macros, one small function per ioctl.
         .target(name: "CV4L2", linkerSettings: [.linkedLibrary("v4l2")]),
         // renameat2(RENAME_EXCHANGE), which Swift's Glibc module does not expose.
@@ -38,8 +39,10 @@ let package = Package(
         .target(name: "LookoutImaging", dependencies: ["CTurboJPEG", "CSPNG"]),
         // V4L2 cameras: negotiation, mmap streaming, typed failures, discovery.
         .target(name: "LookoutCamera", dependencies: ["CV4L2", "LookoutImaging"]),
-        // Classifications → debounced recognition events (started / ended).
+        // Classifications → debounced recognition events (started / ended); the events' field schema.
         .target(name: "LookoutEvents"),
+        // journald (write with sd_journal_sendv, read with sd-journal) and sd_notify.
+        .target(name: "LookoutJournal", dependencies: ["CSystemd"]),
         // Finding, installing and verifying models and their labels.
         .target(name: "LookoutModels", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // Transfer learning: embeddings (cached), softmax head (L-BFGS on OpenBLAS), head bundles, reports.
@@ -51,17 +54,20 @@ let package = Package(
             name: "lookout",
             dependencies: [
                 "LookoutEngine", "LookoutImaging", "LookoutModels", "LookoutTraining", "LookoutCamera",
+                "LookoutEvents", "LookoutJournal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // lookoutd's parts: config, frame sources, pacing, the classification pipeline, event sinks.
         .target(name: "LookoutDaemon", dependencies: [
             "LookoutEngine", "LookoutImaging", "LookoutModels", "LookoutTraining", "LookoutEvents", "LookoutCamera",
+            "LookoutJournal",
             .product(name: "Yams", package: "Yams"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "lookoutd", dependencies: [
-            "LookoutDaemon",
+            "LookoutDaemon", "LookoutJournal",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),

@@ -13,3 +13,5 @@ fi
 swift build --build-tests "$@"
 # XCTest only: the suites are XCTest, and its summary line is what CI reads.
 swift test --skip-build --disable-swift-testing "$@"
+# System tests against a real journald, a real systemd (nspawn) and a real V4L2 driver (QEMU).
+Tests/System/run.sh

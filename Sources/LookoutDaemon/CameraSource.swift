@@ -8,14 +8,15 @@ import LookoutCamera
 public struct CameraSource: FrameSource {
     public let device: String
     public let width: Int, height: Int, fps: Int
-    /// A one-line report on each change of state ("streaming YUYV 640×480", "…: No such device; retrying (…)").
-    public let onState: @Sendable (String) -> Void
+    /// A one-line report on each change of state ("streaming YUYV 640×480", "…: No such device; retrying (…)"),
+    /// and whether the camera streams now.
+    public let onState: @Sendable (_ state: String, _ streaming: Bool) -> Void
     /// Frames the camera delivered that could not be used (short, corrupt MJPEG).
     public let onBadFrame: @Sendable (String) -> Void
     public var name: String { device }
 
     public init(device: String, width: Int, height: Int, fps: Int,
-                onState: @escaping @Sendable (String) -> Void, onBadFrame: @escaping @Sendable (String) -> Void) {
+                onState: @escaping @Sendable (_ state: String, _ streaming: Bool) -> Void, onBadFrame: @escaping @Sendable (String) -> Void) {
         (self.device, self.width, self.height, self.fps, self.onState, self.onBadFrame) = (device, width, height, fps, onState, onBadFrame)
     }
 
@@ -25,13 +26,13 @@ public struct CameraSource: FrameSource {
         continuation.onTermination = { _ in stop.set() }
         let thread = Thread { [self] in
             var backoff = 1.0, lastState = "", number: UInt64 = 0
-            func report(_ state: String) {
-                if state != lastState { onState(state); lastState = state }
+            func report(_ state: String, streaming: Bool) {
+                if state != lastState { onState(state, streaming); lastState = state }
             }
             while !stop.isSet {
                 do {
                     let camera = try V4L2Camera(path: device, width: width, height: height, fps: fps)
-                    report("\(device): streaming \(camera.format) \(camera.width)×\(camera.height)")
+                    report("\(device): streaming \(camera.format) \(camera.width)×\(camera.height)", streaming: true)
                     backoff = 1
                     while !stop.isSet {
                         do {
@@ -43,7 +44,7 @@ public struct CameraSource: FrameSource {
                         }
                     }
                 } catch {
-                    report("\(error); retrying (1 s doubling to 30 s)")
+                    report("\(error); retrying (1 s doubling to 30 s)", streaming: false)
                     stop.wait(seconds: backoff)
                     backoff = min(backoff * 2, 30)
                 }

@@ -42,6 +42,9 @@ public struct DaemonConfig: Sendable, Equatable {
 
     public init() {}
 
+    /// Where events can go (events.sink).
+    public static let sinks = ["stdout", "jsonl", "journal"]
+
     /// Every key the file may hold.
     static let keys: Set<String> = [
         "source.device", "source.replay", "source.replay_fps", "source.replay_loop", "source.width", "source.height",
@@ -87,7 +90,7 @@ public struct DaemonConfig: Sendable, Equatable {
         c.maxRate = try reader.double("classify.max_rate", above: 0) ?? c.maxRate
         c.cpuBudget = try reader.double("classify.cpu_budget", above: 0) ?? c.cpuBudget
         c.topK = try reader.int("classify.top_k", in: 1...100) ?? c.topK
-        c.eventsSink = try reader.choice("events.sink", ["stdout", "jsonl"]) ?? c.eventsSink
+        c.eventsSink = try reader.choice("events.sink", sinks) ?? c.eventsSink
         c.eventsPath = try reader.string("events.path") ?? c.eventsPath
         c.threshold = try reader.double("events.threshold", in: 0...1) ?? c.threshold
         c.minFrames = try reader.int("events.min_frames", in: 1...1000) ?? c.minFrames

@@ -10,20 +10,79 @@ public enum DaemonEvent: Sendable {
                    lastLabel: String?, latencyMs: Double?)
 }
 
+/// What every event from one pipeline shares: the camera, and the model and head that judged it.
+public struct EventContext: Sendable, Equatable {
+    public var camera: String
+    public var modelSHA256: String
+    public var head: String?
+
+    public init(camera: String, modelSHA256: String, head: String?) {
+        (self.camera, self.modelSHA256, self.head) = (camera, modelSHA256, head)
+    }
+}
+
+extension DaemonEvent {
+    public var kind: String {
+        switch self {
+        case .started: "started"
+        case .ended: "ended"
+        case .heartbeat: "heartbeat"
+        }
+    }
+
+    /// The event as a JSON object, keyed as Logs/events.md documents (LookoutEvents.EventSchema
+    /// maps the keys to journald fields). nil values are JSON null.
+    public func record(_ context: EventContext) -> [String: Any] {
+        var object: [String: Any] = ["event": kind, "camera": context.camera, "model_sha256": context.modelSHA256,
+                                     "head": context.head ?? NSNull()]
+        switch self {
+        case .started(let label, let confidence, let top, let frame, let capturedAt, let latency):
+            object.merge(["label": label, "confidence": Double(confidence),
+                          "top": top.map { ["label": $0.label, "score": Double($0.score)] }, "frame": frame,
+                          "captured_at": timestamp(capturedAt), "latency_ms": latency]) { $1 }
+        case .ended(let label, let duration, let peak, let frame, let capturedAt):
+            object.merge(["label": label, "duration_s": duration, "peak_confidence": Double(peak),
+                          "frame": frame, "captured_at": timestamp(capturedAt)]) { $1 }
+        case .heartbeat(let fps, let classifications, let dropped, let cpu, let budget, let last, let latency):
+            object.merge(["fps": fps, "classifications": classifications, "dropped": dropped,
+                          "cpu_cores": cpu, "cpu_budget": budget, "last_label": last ?? NSNull(),
+                          "latency_ms": latency ?? NSNull()]) { $1 }
+        }
+        return object
+    }
+
+    /// One readable sentence: journald's MESSAGE, `lookout tail`'s line.
+    public func sentence(camera: String) -> String {
+        let where_ = (camera as NSString).lastPathComponent
+        switch self {
+        case .started(let label, let confidence, _, _, _, _):
+            return "\(label) seen on \(where_) (\(String(format: "%.2f", confidence)))"
+        case .ended(let label, let duration, let peak, _, _):
+            return "\(label) gone from \(where_) after \(String(format: "%.1f", duration)) s (peak \(String(format: "%.2f", peak)))"
+        case .heartbeat(let fps, _, let dropped, let cpu, let budget, _, _):
+            return "\(where_): \(String(format: "%.1f", fps)) classifications/s, \(dropped) frames dropped, "
+                + "CPU \(String(format: "%.2f", cpu)) of \(String(format: "%.2f", budget)) cores"
+        }
+    }
+}
+
+private let timestampFormatter: ISO8601DateFormatter = {
+    let f = ISO8601DateFormatter()
+    f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    return f
+}()
+
+private func timestamp(_ date: Date) -> String { timestampFormatter.string(from: date) }
+
 /// Where events go. Implementations must not block for long: they run on the classification path.
 public protocol EventSink: Sendable {
-    func emit(_ event: DaemonEvent, camera: String) throws
+    func emit(_ event: DaemonEvent, context: EventContext) throws
 }
 
 /// One JSON object per line, flushed per event: for foreground runs (stdout) and `Logs/*.jsonl` files.
 public final class JSONLinesSink: EventSink, @unchecked Sendable {
     private let handle: FileHandle
     private let lock = NSLock()
-    private let formatter: ISO8601DateFormatter = {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f
-    }()
 
     public init(handle: FileHandle) { self.handle = handle }
 
@@ -36,21 +95,12 @@ public final class JSONLinesSink: EventSink, @unchecked Sendable {
         self.init(handle: FileHandle(fileDescriptor: fd, closeOnDealloc: true))
     }
 
-    public func emit(_ event: DaemonEvent, camera: String) throws {
-        var object: [String: Any] = ["camera": camera]
-        switch event {
-        case .started(let label, let confidence, let top, let frame, let capturedAt, let latency):
-            object.merge(["event": "started", "label": label, "confidence": Double(confidence),
-                          "top": top.map { ["label": $0.label, "score": Double($0.score)] }, "frame": frame,
-                          "captured_at": formatter.string(from: capturedAt), "latency_ms": latency]) { $1 }
-        case .ended(let label, let duration, let peak, let frame, let capturedAt):
-            object.merge(["event": "ended", "label": label, "duration_s": duration, "peak_confidence": Double(peak),
-                          "frame": frame, "captured_at": formatter.string(from: capturedAt)]) { $1 }
-        case .heartbeat(let fps, let classifications, let dropped, let cpu, let budget, let last, let latency):
-            object.merge(["event": "heartbeat", "fps": fps, "classifications": classifications, "dropped": dropped,
-                          "cpu_cores": cpu, "cpu_budget": budget, "last_label": last ?? NSNull(),
-                          "latency_ms": latency ?? NSNull()]) { $1 }
-        }
+    public func emit(_ event: DaemonEvent, context: EventContext) throws {
+        try write(event.record(context))
+    }
+
+    /// Writes one object as a line (also used for fallback log lines).
+    public func write(_ object: [String: Any]) throws {
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
         try lock.withLock { try handle.write(contentsOf: data + Data("\n".utf8)) }
     }

@@ -26,6 +26,21 @@ public struct Labeller: Sendable {
 
 extension Engine: @unchecked Sendable {}
 
+/// What a reload may replace while frames keep flowing: the model, head and labels, the pacing,
+/// the debouncing, and the identity the events carry.
+public struct Pipeline: Sendable {
+    public var labeller: Labeller
+    public var pacer: Pacer
+    public var debounce: DebounceSettings
+    public var heartbeatSeconds: Double
+    public var context: EventContext
+
+    public init(labeller: Labeller, pacer: Pacer, debounce: DebounceSettings, heartbeatSeconds: Double, context: EventContext) {
+        (self.labeller, self.pacer, self.debounce) = (labeller, pacer, debounce)
+        (self.heartbeatSeconds, self.context) = (heartbeatSeconds, context)
+    }
+}
+
 /// lookoutd's pipeline as a service: source → latest frame → paced classification → debouncer → sink.
 ///
 /// The source runs ahead on its own task and hands frames over through a one-frame buffer that
@@ -33,36 +48,51 @@ extension Engine: @unchecked Sendable {}
 /// frame replaced before it was classified is counted as dropped.
 public final class LookoutService: Service, @unchecked Sendable {
     let source: FrameSource
-    let labeller: Labeller
     let sink: EventSink
-    let pacer: Pacer
-    let heartbeatSeconds: Double
     let logger: Logger
-    var debouncer: Debouncer
+    public let liveness: Liveness
 
-    private let counters = Counters()
+    private let lock = NSLock()
+    private var pipeline: Pipeline
+    private var replacement: Pipeline?
+    private var dropped: UInt64 = 0
+    private var summary = Summary()
 
-    public init(source: FrameSource, labeller: Labeller, sink: EventSink, pacer: Pacer, debounce: DebounceSettings,
-                heartbeatSeconds: Double, logger: Logger) {
-        (self.source, self.labeller, self.sink, self.pacer) = (source, labeller, sink, pacer)
-        (self.heartbeatSeconds, self.logger) = (heartbeatSeconds, logger)
-        debouncer = Debouncer(settings: debounce)
+    /// The latest figures, for systemd's STATUS= line.
+    struct Summary {
+        var fps = 0.0, cpuCores = 0.0, latencyMs: Double?
+        var last: (label: String, score: Float)?
     }
 
-    final class Counters: @unchecked Sendable {
-        let lock = NSLock()
-        var dropped: UInt64 = 0
+    public init(source: FrameSource, sink: EventSink, pipeline: Pipeline, liveness: Liveness = Liveness(), logger: Logger) {
+        (self.source, self.sink, self.pipeline, self.liveness, self.logger) = (source, sink, pipeline, liveness, logger)
+    }
+
+    /// Swaps in `new` before the next classification; labels active under the old one end first.
+    public func reconfigure(_ new: Pipeline) { lock.withLock { replacement = new } }
+
+    public var current: Pipeline { lock.withLock { replacement ?? pipeline } }
+
+    /// One line on how classification goes (systemd's STATUS=).
+    public func statusLine() -> String {
+        lock.withLock {
+            var parts = [String(format: "%.1f classifications/s", summary.fps)]
+            if let last = summary.last { parts.append(String(format: "last %@ %.2f", last.label, last.score)) }
+            if let latency = summary.latencyMs { parts.append(String(format: "latency %.0f ms", latency)) }
+            parts.append(String(format: "CPU %.2f of %.2f cores", summary.cpuCores, pipeline.pacer.cpuBudget))
+            parts.append("\(dropped) dropped")
+            return parts.joined(separator: ", ")
+        }
     }
 
     public func run() async throws {
         let (latest, feed) = AsyncStream<Frame>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        let size = labeller.engine.input.width
-        let frames = source.frames(size: size)
-        let counters = self.counters
+        let frames = source.frames(size: pipeline.labeller.engine.input.width)
         let producer = Task {
             defer { feed.finish() }
             for try await frame in frames {
-                if case .dropped = feed.yield(frame) { counters.lock.withLock { counters.dropped += 1 } }
+                liveness.frameArrived()
+                if case .dropped = feed.yield(frame) { lock.withLock { dropped += 1 } }
             }
         }
         defer { producer.cancel() }
@@ -75,44 +105,73 @@ public final class LookoutService: Service, @unchecked Sendable {
     }
 
     private func classify(_ frames: AsyncStream<Frame>) async throws {
+        var pipeline = lock.withLock { self.pipeline }
+        var debouncer = Debouncer(settings: pipeline.debounce)
         var classifications: UInt64 = 0
         var windowStart = monotonicSeconds(), windowCPU = processCPUSeconds(), windowCount: UInt64 = 0
-        var lastLabel: String?, lastLatency: Double?
+        var last: (classification: Classification, wallClock: Date)?
+        // Every started event gets its ended one: before a reload swaps the labels, and at shutdown.
+        defer { if let last { finish(&debouncer, at: last.classification, wallClock: last.wallClock, context: pipeline.context) } }
+
         for await frame in frames {
+            if let new = lock.withLock({ () -> Pipeline? in
+                defer { replacement = nil }
+                if let replacement { self.pipeline = replacement }
+                return replacement
+            }) {
+                if let last { finish(&debouncer, at: last.classification, wallClock: last.wallClock, context: pipeline.context) }
+                pipeline = new
+                debouncer = Debouncer(settings: new.debounce)
+            }
             let started = monotonicSeconds(), cpuBefore = processCPUSeconds()
-            let top = try labeller.top(frame.image.pixels)
+            liveness.classifying(true)
+            let top = try pipeline.labeller.top(frame.image.pixels)
+            liveness.classifying(false)
             let latency = (monotonicSeconds() - frame.capturedAt) * 1000
             classifications += 1
             windowCount += 1
-            lastLabel = top.first?.label
-            lastLatency = latency
             let classification = Classification(frame: frame.number, capturedAt: frame.capturedAt, top: top, latencyMs: latency)
+            last = (classification, frame.wallClock)
+            lock.withLock { summary.last = top.first; summary.latencyMs = latency }
             for event in debouncer.observe(classification) {
-                switch event {
-                case .started(let label, let confidence, let at):
-                    emit(.started(label: label, confidence: confidence, top: at.top.map { .init(label: $0.label, score: $0.score) },
-                                  frame: at.frame, capturedAt: frame.wallClock, latencyMs: at.latencyMs))
-                case .ended(let label, let duration, let peak, let at):
-                    emit(.ended(label: label, durationSeconds: duration, peakConfidence: peak, frame: at.frame,
-                                capturedAt: frame.wallClock))
-                }
+                emit(event, wallClock: frame.wallClock, context: pipeline.context)
             }
             let now = monotonicSeconds()
-            if now - windowStart >= heartbeatSeconds {
-                let cpu = (processCPUSeconds() - windowCPU) / (now - windowStart)
-                emit(.heartbeat(fps: Double(windowCount) / (now - windowStart), classifications: classifications,
-                                dropped: counters.lock.withLock { counters.dropped }, cpuCores: cpu, cpuBudget: pacer.cpuBudget,
-                                lastLabel: lastLabel, latencyMs: lastLatency))
+            if now - windowStart >= pipeline.heartbeatSeconds {
+                let fps = Double(windowCount) / (now - windowStart), cpu = (processCPUSeconds() - windowCPU) / (now - windowStart)
+                let (dropped, lastTop) = lock.withLock { () -> (UInt64, (label: String, score: Float)?) in
+                    summary.fps = fps
+                    summary.cpuCores = cpu
+                    return (self.dropped, summary.last)
+                }
+                emit(.heartbeat(fps: fps, classifications: classifications, dropped: dropped, cpuCores: cpu,
+                                cpuBudget: pipeline.pacer.cpuBudget, lastLabel: lastTop?.label, latencyMs: latency),
+                     context: pipeline.context)
                 (windowStart, windowCPU, windowCount) = (now, processCPUSeconds(), 0)
             }
-            let wait = pacer.delay(startedAt: started, cpu: processCPUSeconds() - cpuBefore, now: monotonicSeconds())
+            let wait = pipeline.pacer.delay(startedAt: started, cpu: processCPUSeconds() - cpuBefore, now: monotonicSeconds())
             if wait > 0 { try await Task.sleep(nanoseconds: UInt64(wait * 1e9)) }
         }
     }
 
-    /// A sink failure is logged, counted in the logs and never stops classification.
-    private func emit(_ event: DaemonEvent) {
-        do { try sink.emit(event, camera: source.name) } catch {
+    private func finish(_ debouncer: inout Debouncer, at c: Classification, wallClock: Date, context: EventContext) {
+        for event in debouncer.finish(at: c) { emit(event, wallClock: wallClock, context: context) }
+    }
+
+    private func emit(_ event: RecognitionEvent, wallClock: Date, context: EventContext) {
+        switch event {
+        case .started(let label, let confidence, let at):
+            emit(.started(label: label, confidence: confidence, top: at.top.map { .init(label: $0.label, score: $0.score) },
+                          frame: at.frame, capturedAt: wallClock, latencyMs: at.latencyMs), context: context)
+        case .ended(let label, let duration, let peak, let at):
+            emit(.ended(label: label, durationSeconds: duration, peakConfidence: peak, frame: at.frame, capturedAt: wallClock),
+                 context: context)
+        }
+    }
+
+    /// A sink failure is logged and never stops classification (sinks fall back on their own).
+    private func emit(_ event: DaemonEvent, context: EventContext) {
+        do { try sink.emit(event, context: context) } catch {
             logger.error("event sink failed: \(error)")
         }
     }

@@ -104,6 +104,16 @@ public struct Debouncer: Sendable {
         return events.sorted { order($0) < order($1) }
     }
 
+    /// Ends every active label at `c` (the last classification): on shutdown, and when a reload
+    /// replaces the labels, so that every `started` has its `ended`.
+    public mutating func finish(at c: Classification) -> [RecognitionEvent] {
+        let events = tracks.compactMap { label, track in
+            track.active.map { RecognitionEvent.ended(label: label, durationSeconds: c.capturedAt - $0.since, peakConfidence: $0.peak, at: c) }
+        }
+        tracks = [:]
+        return events.sorted { order($0) < order($1) }
+    }
+
     private func order(_ e: RecognitionEvent) -> (Int, String) {
         switch e {
         case .ended(let label, _, _, _): (0, label)

@@ -1,10 +1,8 @@
 import ArgumentParser
 import Foundation
 import LookoutDaemon
-import LookoutEngine
 import LookoutEvents
-import LookoutModels
-import LookoutTraining
+import LookoutJournal
 import Logging
 import ServiceLifecycle
 
@@ -15,7 +13,9 @@ struct Lookoutd: AsyncParsableCommand {
         abstract: "Watch a camera (or replay a folder of images) and report what it recognises.",
         discussion: """
             Settings come from --config (default /etc/lookout/lookout.yaml when it exists), then LOOKOUT_* \
-            environment variables, then these options. SIGTERM and SIGINT stop it gracefully.
+            environment variables, then these options. SIGTERM and SIGINT stop it gracefully; SIGHUP rereads \
+            the config and head bundle and swaps them in when they are valid. Under systemd (Type=notify) it \
+            reports READY, STATUS and watchdog pings.
             """)
 
     @Option(help: "YAML config file.")
@@ -30,12 +30,17 @@ struct Lookoutd: AsyncParsableCommand {
     @Option(help: "Head bundle from `lookout retrain`.")
     var head: String?
 
-    @Option(help: "stdout, or jsonl (appends to events.path).")
+    @Option(help: "stdout, jsonl (appends to events.path) or journal.")
     var events: String?
 
-    mutating func run() async throws {
-        var logger = Logger(label: "lookoutd")
-        logger.logLevel = .info
+    mutating func validate() throws {
+        if let events, !DaemonConfig.sinks.contains(events) {
+            throw ValidationError("--events must be one of \(DaemonConfig.sinks.joined(separator: ", "))")
+        }
+    }
+
+    /// The file, then the environment, then the command line: at start and on every reload.
+    func settings() throws -> DaemonConfig {
         let file = config ?? (FileManager.default.fileExists(atPath: "/etc/lookout/lookout.yaml") ? "/etc/lookout/lookout.yaml" : nil)
         var settings = try DaemonConfig.load(file: file)
         if let source {
@@ -49,60 +54,75 @@ struct Lookoutd: AsyncParsableCommand {
         }
         if let model { settings.model = model }
         if let head { settings.modelHead = head }
-        if let events {
-            guard ["stdout", "jsonl"].contains(events) else { throw ValidationError("--events must be stdout or jsonl") }
-            settings.eventsSink = events
-        }
+        if let events { settings.eventsSink = events }
+        return settings
+    }
 
-        let modelURL = try ModelStore.standard().resolve(settings.model)
-        let engine: Engine
-        do { engine = try Engine(contentsOf: modelURL, threads: settings.threads) } catch {
-            throw ConfigError("\(modelURL.path): \(error)")
-        }
-        let trained = try settings.modelHead.map {
-            try Head.load(URL(fileURLWithPath: $0), baseModelSHA256: try sha256(of: modelURL), baseModelName: modelURL.lastPathComponent)
-        }
-        let labels: [String]
-        if let trained {
-            labels = trained.labels
-        } else if let file = settings.modelLabels.map(URL.init(fileURLWithPath:)) ?? Labels.file(besides: modelURL, classCount: engine.classCount) {
-            labels = try Labels.load(file)
+    func run() async throws {
+        let settings = try settings()
+        let journal = JournalHealth()
+        if settings.eventsSink == "journal" {
+            LoggingSystem.bootstrap { JournalLogHandler(label: $0, health: journal) }
         } else {
-            labels = []
+            LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         }
+        let logger = Logger(label: "lookoutd")
+        let notifier = Notifier()
+        let pipeline = try Pipeline.load(settings)
+        let ready = Once { notifier.ready() }
 
-        let sourceLogger = logger
+        let liveness = Liveness()
         let frameSource: FrameSource
         if let replay = settings.sourceReplay {
             frameSource = try ReplaySource(folder: URL(fileURLWithPath: replay), fps: settings.sourceReplayFPS,
-                                           loop: settings.sourceReplayLoop) { sourceLogger.warning("replay: skipped \($0)") }
+                                           loop: settings.sourceReplayLoop) { logger.warning("replay: skipped \($0)") }
+            ready.run()
         } else {
-            frameSource = CameraSource(device: settings.sourceDevice, width: settings.sourceWidth, height: settings.sourceHeight,
-                                       fps: Int(settings.sourceFPS.rounded()),
-                                       onState: { sourceLogger.notice("camera \($0)") },
-                                       onBadFrame: { sourceLogger.warning("camera: skipped frame: \($0)") })
+            let cameraID = EventSchema.messageIDs["camera"]!
+            frameSource = CameraSource(
+                device: settings.sourceDevice, width: settings.sourceWidth, height: settings.sourceHeight,
+                fps: Int(settings.sourceFPS.rounded()),
+                onState: { state, streaming in
+                    liveness.source(away: !streaming)
+                    logger.log(level: streaming ? .notice : .warning, "camera \(state)", metadata: ["message_id": "\(cameraID)"])
+                    // Ready once the camera streams, or is known to be absent and being waited for.
+                    ready.run()
+                },
+                onBadFrame: { logger.warning("camera: skipped frame: \($0)") })
         }
-        let sink: EventSink = settings.eventsSink == "jsonl"
-            ? try JSONLinesSink(path: settings.eventsPath) : JSONLinesSink(handle: .standardOutput)
+        let sink: EventSink = switch settings.eventsSink {
+        case "journal": JournalSink(health: journal)
+        case "jsonl": try JSONLinesSink(path: settings.eventsPath)
+        default: JSONLinesSink(handle: .standardOutput)
+        }
+        let service = LookoutService(source: frameSource, sink: sink, pipeline: pipeline, liveness: liveness, logger: logger)
 
-        var debounce = DebounceSettings()
-        debounce.threshold = Float(settings.threshold)
-        debounce.minFrames = settings.minFrames
-        debounce.window = settings.window
-        debounce.clearFrames = settings.clearFrames
-        debounce.hysteresis = Float(settings.hysteresis)
-        debounce.cooldown = settings.cooldownSeconds
-        debounce.thresholds = settings.thresholds.mapValues(Float.init)
-        debounce.ignore = Set(settings.ignore)
-
-        let service = LookoutService(
-            source: frameSource, labeller: Labeller(engine: engine, head: trained, labels: labels, topK: settings.topK),
-            sink: sink, pacer: Pacer(maxRate: settings.maxRate, cpuBudget: settings.cpuBudget), debounce: debounce,
-            heartbeatSeconds: settings.heartbeatSeconds, logger: logger)
-        logger.info("lookoutd: \(modelURL.lastPathComponent) on \(frameSource.name), events to \(settings.eventsSink)")
+        let running = settings.sourceName
+        let reload = ReloadService(notifier: notifier, logger: logger) { [self] in
+            let new = try self.settings()
+            var next = try Pipeline.load(new)
+            next.context.camera = running
+            service.reconfigure(next)
+            let sourceNote = new.sourceName == running ? "" : "; the source change to \(new.sourceName) takes effect at restart"
+            return "model \(next.context.modelSHA256.prefix(12)), head \(new.modelHead ?? "none"), "
+                + "\(next.labeller.labels.count) labels\(sourceNote)"
+        }
+        logger.info("lookoutd: \(settings.model) on \(frameSource.name), events to \(settings.eventsSink)")
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
+            services: [
+                .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup),
+                .init(service: Supervisor(notifier: notifier, pipeline: service)),
+                .init(service: reload),
+            ],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do { try await group.run() } catch is CancellationError {}
     }
+}
+
+/// Runs an action the first time only (READY=1 is sent once).
+final class Once: @unchecked Sendable {
+    private let lock = NSLock()
+    private var action: (() -> Void)?
+    init(_ action: @escaping () -> Void) { self.action = action }
+    func run() { lock.withLock { () -> (() -> Void)? in defer { action = nil }; return action }?() }
 }

@@ -35,7 +35,7 @@ final class ConfigTests: XCTestCase {
             ("classify:\n  max_rate: -1\n", "classify.max_rate: must be a number above 0.0 (got -1)"),
             ("events:\n  threshold: lots\n", "events.threshold: must be a number from 0.0 to 1.0 (got lots)"),
             ("source:\n  replay_loop: maybe\n", "source.replay_loop: must be true or false (got maybe)"),
-            ("events:\n  sink: syslog\n", "events.sink: must be one of stdout, jsonl (got syslog)"),
+            ("events:\n  sink: syslog\n", "events.sink: must be one of stdout, jsonl, journal (got syslog)"),
             ("events:\n  min_frames: 5\n  window: 3\n", "events.window (3) must be at least events.min_frames (5)"),
             ("classify: [1, 2]\n", "classify must be a mapping"),
             ("source: {device: [/dev/video0\n", "not valid YAML"),

@@ -1,0 +1,53 @@
+import Foundation
+import LookoutEngine
+import LookoutEvents
+import LookoutModels
+import LookoutTraining
+
+extension DaemonConfig {
+    public var debounceSettings: DebounceSettings {
+        var d = DebounceSettings()
+        d.threshold = Float(threshold)
+        d.minFrames = minFrames
+        d.window = window
+        d.clearFrames = clearFrames
+        d.hysteresis = Float(hysteresis)
+        d.cooldown = cooldownSeconds
+        d.thresholds = thresholds.mapValues(Float.init)
+        d.ignore = Set(ignore)
+        return d
+    }
+
+    /// The device or folder frames come from.
+    public var sourceName: String { sourceReplay ?? sourceDevice }
+}
+
+extension Pipeline {
+    /// Loads and checks the model, head and labels that `config` names: at start and on every
+    /// reload, so that a bad model or head is refused before anything running is touched.
+    public static func load(_ config: DaemonConfig) throws -> Pipeline {
+        let modelURL = try ModelStore.standard().resolve(config.model)
+        let engine: Engine
+        do { engine = try Engine(contentsOf: modelURL, threads: config.threads) } catch {
+            throw ConfigError("\(modelURL.path): \(error)")
+        }
+        let modelSHA256 = try sha256(of: modelURL)
+        let head = try config.modelHead.map {
+            try Head.load(URL(fileURLWithPath: $0), baseModelSHA256: modelSHA256, baseModelName: modelURL.lastPathComponent)
+        }
+        let labels: [String]
+        if let head {
+            labels = head.labels
+        } else if let file = config.modelLabels.map(URL.init(fileURLWithPath:))
+                    ?? Labels.file(besides: modelURL, classCount: engine.classCount) {
+            labels = try Labels.load(file)
+        } else {
+            labels = []
+        }
+        return Pipeline(
+            labeller: Labeller(engine: engine, head: head, labels: labels, topK: config.topK),
+            pacer: Pacer(maxRate: config.maxRate, cpuBudget: config.cpuBudget), debounce: config.debounceSettings,
+            heartbeatSeconds: config.heartbeatSeconds,
+            context: EventContext(camera: config.sourceName, modelSHA256: modelSHA256, head: config.modelHead))
+    }
+}

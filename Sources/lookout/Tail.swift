@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import LookoutEvents
+import LookoutJournal
+
+struct Tail: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show lookoutd's recognition events from the journal.",
+        discussion: """
+            Reads the journal through the sd-journal API: the local journal, or the journal files in --directory \
+            (a copy from another board, say). One readable line per event, or with --json the same JSON objects \
+            lookoutd's stdout sink writes (fields that are null are left out). Needs read access to the journal \
+            (root, or the systemd-journal or adm group).
+            """)
+
+    @Flag(name: .shortAndLong, help: "Keep waiting for new events.")
+    var follow = false
+
+    @Flag(help: "One JSON object per event.")
+    var json = false
+
+    @Flag(help: "Include heartbeat events.")
+    var heartbeats = false
+
+    @Option(help: "Only this label.")
+    var label: String?
+
+    @Option(help: "Only this camera (its device path, or the name after /dev/).")
+    var camera: String?
+
+    @Option(help: "Only started events at or above this confidence (ended and heartbeat events are kept).")
+    var minConfidence: Double?
+
+    @Option(help: "Start at this time: ISO 8601 (2026-11-25T07:00:00Z), a date (2026-11-25), or an age (30s, 10m, 2h, 1d).")
+    var since: String?
+
+    @Option(help: "Read the journal files in this folder instead of the local journal.")
+    var directory: String?
+
+    func validate() throws {
+        if let since, Self.parseTime(since) == nil {
+            throw ValidationError("--since \(since): not a time (use 2026-11-25T07:00:00Z, 2026-11-25, or an age such as 10m)")
+        }
+    }
+
+    /// An ISO 8601 time, a date (midnight, local time), or an age before now.
+    static func parseTime(_ text: String, now: Date = Date()) -> Date? {
+        if let unit = text.last, let amount = Double(text.dropLast()), amount >= 0,
+           let seconds = ["s": 1.0, "m": 60, "h": 3600, "d": 86400][String(unit)] {
+            return now.addingTimeInterval(-amount * seconds)
+        }
+        if let date = ISO8601DateFormatter().date(from: text) { return date }
+        let day = DateFormatter()
+        day.dateFormat = "yyyy-MM-dd"
+        return day.date(from: text)
+    }
+
+    func run() throws {
+        let reader = try JournalReader(directory: directory)
+        try reader.match("SYSLOG_IDENTIFIER", "lookoutd")
+        for kind in ["started", "ended"] + (heartbeats ? ["heartbeat"] : []) {
+            try reader.match(EventSchema.journalName("event"), kind)
+        }
+        if let label { try reader.match(EventSchema.journalName("label"), label) }
+        try reader.seek(since: since.flatMap { Self.parseTime($0) })
+        let colour = !json && isatty(STDOUT_FILENO) == 1
+        let time = DateFormatter()
+        time.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        while true {
+            guard let (fields, date) = try reader.next() else {
+                guard follow else { return }
+                try reader.wait(seconds: 1)
+                continue
+            }
+            let record = EventSchema.record(fromJournal: fields)
+            guard keep(record) else { continue }
+            if json {
+                let data = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys, .withoutEscapingSlashes])
+                print(String(decoding: data, as: UTF8.self))
+            } else {
+                let line = "\(time.string(from: date))  \(fields["MESSAGE"] ?? "")"
+                print(colour ? Self.paint(line, event: record["event"] as? String) : line)
+            }
+            fflush(stdout)
+        }
+    }
+
+    func keep(_ record: [String: Any]) -> Bool {
+        if let camera, let recorded = record["camera"] as? String,
+           recorded != camera, (recorded as NSString).lastPathComponent != camera { return false }
+        if let minConfidence, record["event"] as? String == "started",
+           ((record["confidence"] as? NSNumber)?.doubleValue ?? 0) < minConfidence { return false }
+        return true
+    }
+
+    /// Started in bold green, ended in plain, heartbeats dimmed.
+    static func paint(_ line: String, event: String?) -> String {
+        switch event {
+        case "started": "\u{1B}[1;32m\(line)\u{1B}[0m"
+        case "heartbeat": "\u{1B}[2m\(line)\u{1B}[0m"
+        default: line
+        }
+    }
+}
