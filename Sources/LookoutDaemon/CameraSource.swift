@@ -20,7 +20,7 @@ public struct CameraSource: FrameSource {
         (self.device, self.width, self.height, self.fps, self.onState, self.onBadFrame) = (device, width, height, fps, onState, onBadFrame)
     }
 
-    public func frames(size: Int) -> AsyncThrowingStream<Frame, Error> {
+    public func frames(size: @escaping @Sendable () -> Int) -> AsyncThrowingStream<Frame, Error> {
         let (stream, continuation) = AsyncThrowingStream<Frame, Error>.makeStream()
         let stop = StopFlag()
         continuation.onTermination = { _ in stop.set() }
@@ -36,7 +36,7 @@ public struct CameraSource: FrameSource {
                     backoff = 1
                     while !stop.isSet {
                         do {
-                            let image = try camera.nextImage(timeout: 2, size: size)
+                            let image = try camera.nextImage(timeout: 2, size: size())
                             number += 1
                             continuation.yield(Frame(number: number, capturedAt: monotonicSeconds(), wallClock: Date(), image: image))
                         } catch let error as CameraError where error.kind == .badFrame {

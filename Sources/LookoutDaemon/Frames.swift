@@ -15,8 +15,9 @@ public struct Frame: Sendable {
 public protocol FrameSource: Sendable {
     /// Names the source in events and logs (a device path, a folder).
     var name: String { get }
-    /// Frames in capture order; finishes when the source has no more (a replay without loop).
-    func frames(size: Int) -> AsyncThrowingStream<Frame, Error>
+    /// Frames in capture order, cropped and resized to `size()` (read per frame: a reload may
+    /// switch to a model with another input size); finishes when the source has no more.
+    func frames(size: @escaping @Sendable () -> Int) -> AsyncThrowingStream<Frame, Error>
 }
 
 /// Monotonic seconds.
@@ -43,7 +44,7 @@ public struct ReplaySource: FrameSource {
         (self.folder, self.fps, self.loop, self.onSkip) = (folder, fps, loop, onSkip)
     }
 
-    public func frames(size: Int) -> AsyncThrowingStream<Frame, Error> {
+    public func frames(size: @escaping @Sendable () -> Int) -> AsyncThrowingStream<Frame, Error> {
         AsyncThrowingStream { continuation in
             let task = Task {
                 let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
@@ -62,7 +63,7 @@ public struct ReplaySource: FrameSource {
                         due += 1 / fps
                         let captured = monotonicSeconds(), wall = Date()
                         do {
-                            let image = try ImagePreprocessor.load(file: folder.appendingPathComponent(file).path, size: size)
+                            let image = try ImagePreprocessor.load(file: folder.appendingPathComponent(file).path, size: size())
                             number += 1
                             continuation.yield(Frame(number: number, capturedAt: captured, wallClock: wall, image: image))
                         } catch {

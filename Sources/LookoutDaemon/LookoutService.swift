@@ -87,7 +87,7 @@ public final class LookoutService: Service, @unchecked Sendable {
 
     public func run() async throws {
         let (latest, feed) = AsyncStream<Frame>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        let frames = source.frames(size: pipeline.labeller.engine.input.width)
+        let frames = source.frames { [self] in current.labeller.engine.input.width }
         let producer = Task {
             defer { feed.finish() }
             for try await frame in frames {
@@ -122,6 +122,11 @@ public final class LookoutService: Service, @unchecked Sendable {
                 if let last { finish(&debouncer, at: last.classification, wallClock: last.wallClock, context: pipeline.context) }
                 pipeline = new
                 debouncer = Debouncer(settings: new.debounce)
+            }
+            // A frame made for the model before a reload (another input size) is dropped.
+            guard frame.image.width == pipeline.labeller.engine.input.width else {
+                lock.withLock { dropped += 1 }
+                continue
             }
             let started = monotonicSeconds(), cpuBefore = processCPUSeconds()
             liveness.classifying(true)
