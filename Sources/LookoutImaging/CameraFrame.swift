@@ -50,6 +50,18 @@ public struct CameraFrame {
 /// Anything the resampler can read RGB pixels from.
 protocol PixelSource {
     func rgb(_ x: Int, _ y: Int) -> (UInt8, UInt8, UInt8)
+    /// Pixels x..<x+count of row y as RGB into `out`.
+    func row(_ y: Int, x: Int, count: Int, into out: UnsafeMutablePointer<UInt8>)
+}
+
+extension PixelSource {
+    @inline(__always)
+    func row(_ y: Int, x: Int, count: Int, into out: UnsafeMutablePointer<UInt8>) {
+        for i in 0..<count {
+            let p = rgb(x + i, y)
+            out[i * 3] = p.0; out[i * 3 + 1] = p.1; out[i * 3 + 2] = p.2
+        }
+    }
 }
 
 extension RGBImage: PixelSource {
@@ -98,4 +110,46 @@ struct NV12Pixels: PixelSource {
 func yuvToRGB(_ y: UInt8, _ u: UInt8, _ v: UInt8) -> (UInt8, UInt8, UInt8) {
     let c = 298 * (Int(y) - 16) + 128, d = Int(u) - 128, e = Int(v) - 128
     return (UInt8(clamping: (c + 409 * e) >> 8), UInt8(clamping: (c - 100 * d - 208 * e) >> 8), UInt8(clamping: (c + 516 * d) >> 8))
+}
+
+extension CameraFrame {
+    /// The bytes a camera would deliver for `image` in `format`, YUV in BT.601 limited range as
+    /// cameras encode it: the camera path's tests and benchmarks run on real photos this way.
+    public static func bytes(of image: RGBImage, as format: Format) -> (bytes: [UInt8], bytesPerLine: Int) {
+        let w = image.width, h = image.height
+        func yuv(_ x: Int, _ y: Int) -> (Int, Int, Int) {
+            let i = (y * w + x) * 3
+            let (r, g, b) = (Int(image.pixels[i]), Int(image.pixels[i + 1]), Int(image.pixels[i + 2]))
+            return (((66 * r + 129 * g + 25 * b + 128) >> 8) + 16,
+                    ((-38 * r - 74 * g + 112 * b + 128) >> 8) + 128,
+                    ((112 * r - 94 * g - 18 * b + 128) >> 8) + 128)
+        }
+        switch format {
+        case .rgb24:
+            return (image.pixels, w * 3)
+        case .yuyv:
+            var out = [UInt8](repeating: 0, count: w * h * 2)
+            for y in 0..<h {
+                for x in stride(from: 0, to: w - 1, by: 2) {
+                    let a = yuv(x, y), b = yuv(x + 1, y), i = (y * w + x) * 2
+                    out[i] = UInt8(clamping: a.0)
+                    out[i + 1] = UInt8(clamping: (a.1 + b.1) / 2)
+                    out[i + 2] = UInt8(clamping: b.0)
+                    out[i + 3] = UInt8(clamping: (a.2 + b.2) / 2)
+                }
+            }
+            return (out, w * 2)
+        case .nv12:
+            var out = [UInt8](repeating: 0, count: w * h + w * ((h + 1) / 2))
+            for y in 0..<h { for x in 0..<w { out[y * w + x] = UInt8(clamping: yuv(x, y).0) } }
+            for y in stride(from: 0, to: h, by: 2) {
+                for x in stride(from: 0, to: w - 1, by: 2) {
+                    let p = yuv(x, y), i = w * h + (y / 2) * w + x
+                    out[i] = UInt8(clamping: p.1)
+                    out[i + 1] = UInt8(clamping: p.2)
+                }
+            }
+            return (out, w)
+        }
+    }
 }

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
 import LookoutEngine
+import LookoutImaging
+
+extension CameraFrame.Format: ExpressibleByArgument {}
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -9,6 +12,10 @@ struct Bench: ParsableCommand {
             Each run converts a fixed input image to the model's tensor and runs the model, as `classify` \
             does after decoding. invoke_median_ms is XNNPACK's own share (the runtime invoke alone), so \
             the engine's overhead above XNNPACK is median_ms / invoke_median_ms. Percentiles are nearest-rank.
+
+            With --frame, runs alternate between that and lookoutd's camera path: a 640×480 frame in the \
+            given format converted, cropped and resized in one pass, then the model; CPU time per run is \
+            reported for both (frame_cpu_median_ms against cpu_median_ms).
             """)
 
     @OptionGroup var modelOptions: ModelOptions
@@ -19,6 +26,9 @@ struct Bench: ParsableCommand {
     @Option(help: "Untimed runs first (weights packing, caches, thread pool start-up).")
     var warmup: Int = 10
 
+    @Option(help: "Also time the camera path from a 640×480 frame in this format (yuyv, nv12, rgb24).")
+    var frame: CameraFrame.Format?
+
     @Flag(help: "Print one JSON object.")
     var json = false
 
@@ -26,6 +36,8 @@ struct Bench: ParsableCommand {
         let model: String, threads: Int, runs: Int
         let median_ms: Double, p10_ms: Double, p90_ms: Double
         let invoke_median_ms: Double, per_second: Double
+        let cpu_median_ms: Double
+        let frame: String?, frame_median_ms: Double?, frame_cpu_median_ms: Double?
     }
 
     func validate() throws {
@@ -35,29 +47,64 @@ struct Bench: ParsableCommand {
     func run() throws {
         let (url, engine) = try modelOptions.load()
         // A deterministic, non-constant image, so no kernel sees a degenerate input.
-        let pixels = (0..<engine.input.pixelCount).map { UInt8(truncatingIfNeeded: $0 &* 2654435761 >> 13) }
-        for _ in 0..<warmup { _ = try engine.scores(for: pixels) }
-        var totals: [UInt64] = [], invokes: [UInt64] = []
+        func pattern(_ count: Int) -> [UInt8] { (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 2654435761 >> 13) } }
+        let pixels = pattern(engine.input.pixelCount)
+        let camera = frame.map { CameraFrame.bytes(of: RGBImage(width: 640, height: 480, pixels: pattern(640 * 480 * 3)), as: $0) }
+        let size = engine.input.width
+        func fromFrame() throws {
+            guard let frame, let camera else { return }
+            try camera.bytes.withUnsafeBytes { raw in
+                let image = Resize.cropAndResize(try CameraFrame(width: 640, height: 480, format: frame,
+                                                                 bytesPerLine: camera.bytesPerLine, bytes: raw),
+                                                 to: size, crop: .standard)
+                _ = try engine.scores(for: image.pixels)
+            }
+        }
+        for _ in 0..<warmup {
+            _ = try engine.scores(for: pixels)
+            try fromFrame()
+        }
+        var totals: [UInt64] = [], invokes: [UInt64] = [], cpu: [UInt64] = [], frameTotals: [UInt64] = [], frameCPU: [UInt64] = []
         for _ in 0..<runs {
-            let start = now()
+            let start = now(), cpuStart = cpuNow()
             _ = try engine.scores(for: pixels)
             totals.append(now() - start)
+            cpu.append(cpuNow() - cpuStart)
             invokes.append(engine.lastInvokeNanoseconds)
+            if frame != nil {
+                let start = now(), cpuStart = cpuNow()
+                try fromFrame()
+                frameTotals.append(now() - start)
+                frameCPU.append(cpuNow() - cpuStart)
+            }
         }
-        totals.sort()
-        invokes.sort()
-        func rank(_ sorted: [UInt64], _ p: Double) -> Double {
-            milliseconds(sorted[min(sorted.count - 1, max(0, Int((p * Double(sorted.count)).rounded(.up)) - 1))])
+        func rank(_ values: [UInt64], _ p: Double) -> Double {
+            let sorted = values.sorted()
+            return milliseconds(sorted[min(sorted.count - 1, max(0, Int((p * Double(sorted.count)).rounded(.up)) - 1))])
         }
         let report = Report(model: url.lastPathComponent, threads: engine.threads, runs: runs,
                             median_ms: rank(totals, 0.5), p10_ms: rank(totals, 0.1), p90_ms: rank(totals, 0.9),
-                            invoke_median_ms: rank(invokes, 0.5), per_second: 1000 / rank(totals, 0.5))
+                            invoke_median_ms: rank(invokes, 0.5), per_second: 1000 / rank(totals, 0.5),
+                            cpu_median_ms: rank(cpu, 0.5), frame: frame?.rawValue,
+                            frame_median_ms: frame.map { _ in rank(frameTotals, 0.5) },
+                            frame_cpu_median_ms: frame.map { _ in rank(frameCPU, 0.5) })
         if json { try printJSON(report); return }
         print("""
             \(report.model), \(report.threads) thread\(report.threads == 1 ? "" : "s"), \(runs) runs
               median \(String(format: "%.3f", report.median_ms)) ms (p10 \(String(format: "%.3f", report.p10_ms)), \
             p90 \(String(format: "%.3f", report.p90_ms))), \(String(format: "%.1f", report.per_second)) inferences/s
-              XNNPACK invoke median \(String(format: "%.3f", report.invoke_median_ms)) ms
+              XNNPACK invoke median \(String(format: "%.3f", report.invoke_median_ms)) ms, CPU \(String(format: "%.3f", report.cpu_median_ms)) ms
             """)
+        if let frame, let wall = report.frame_median_ms, let cpu = report.frame_cpu_median_ms {
+            print("  from a 640×480 \(frame.rawValue) frame: median \(String(format: "%.3f", wall)) ms, CPU \(String(format: "%.3f", cpu)) ms "
+                  + "(\(String(format: "%.3f", cpu / report.cpu_median_ms))× the bare inference's CPU)")
+        }
+    }
+
+    /// CPU time of the whole process (XNNPACK's worker threads included), in nanoseconds.
+    func cpuNow() -> UInt64 {
+        var t = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+        return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
     }
 }

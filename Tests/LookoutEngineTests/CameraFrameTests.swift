@@ -6,41 +6,6 @@ import XCTest
 
 /// Camera frames (YUYV, NV12, RGB24) made from a real photo, as a camera would deliver them.
 final class CameraFrameTests: XCTestCase {
-    /// BT.601 limited-range encoding, the inverse of what cameras' YUV means.
-    func yuv(_ r: UInt8, _ g: UInt8, _ b: UInt8) -> (UInt8, UInt8, UInt8) {
-        let (r, g, b) = (Int(r), Int(g), Int(b))
-        return (UInt8(clamping: ((66 * r + 129 * g + 25 * b + 128) >> 8) + 16),
-                UInt8(clamping: ((-38 * r - 74 * g + 112 * b + 128) >> 8) + 128),
-                UInt8(clamping: ((112 * r - 94 * g - 18 * b + 128) >> 8) + 128))
-    }
-
-    func frameBytes(_ photo: RGBImage, _ format: CameraFrame.Format) -> (bytes: [UInt8], line: Int) {
-        let w = photo.width, h = photo.height
-        func px(_ x: Int, _ y: Int) -> (UInt8, UInt8, UInt8) {
-            let i = (y * w + x) * 3
-            return yuv(photo.pixels[i], photo.pixels[i + 1], photo.pixels[i + 2])
-        }
-        switch format {
-        case .rgb24:
-            return (photo.pixels, w * 3)
-        case .yuyv:
-            var out = [UInt8](repeating: 0, count: w * h * 2)
-            for y in 0..<h { for x in stride(from: 0, to: w, by: 2) {
-                let a = px(x, y), b = px(x + 1, y), i = (y * w + x) * 2
-                out[i] = a.0; out[i + 1] = UInt8((Int(a.1) + Int(b.1)) / 2); out[i + 2] = b.0; out[i + 3] = UInt8((Int(a.2) + Int(b.2)) / 2)
-            } }
-            return (out, w * 2)
-        case .nv12:
-            var out = [UInt8](repeating: 0, count: w * h + w * ((h + 1) / 2))
-            for y in 0..<h { for x in 0..<w { out[y * w + x] = px(x, y).0 } }
-            for y in stride(from: 0, to: h, by: 2) { for x in stride(from: 0, to: w, by: 2) {
-                let p = px(x, y), i = w * h + (y / 2) * w + x
-                out[i] = p.1; out[i + 1] = p.2
-            } }
-            return (out, w)
-        }
-    }
-
     func testOnePassConversionKeepsTheClassifyContract() throws {
         let photo = try ImageDecoder.decode(file: Fixtures.photo("cat_720p.jpg").path)
         let engine = try Engine(contentsOf: Fixtures.model("mobilenet_v1_1.0_224.tflite"))
@@ -50,7 +15,7 @@ final class CameraFrameTests: XCTestCase {
         }
         let photoTop1 = try top1(Resize.cropAndResize(photo, to: 224, crop: .standard))
         for format in CameraFrame.Format.allCases {
-            let (bytes, line) = frameBytes(photo, format)
+            let (bytes, line) = CameraFrame.bytes(of: photo, as: format)
             try bytes.withUnsafeBytes { raw in
                 let frame = try CameraFrame(width: photo.width, height: photo.height, format: format, bytesPerLine: line, bytes: raw)
                 let direct = Resize.cropAndResize(frame, to: 224, crop: .standard)
