@@ -1,6 +1,7 @@
 # Lookout: `make setup` installs build dependencies, `make test` runs the tests,
-# `make run` runs lookoutd (camera, or a replay folder), `make bench` prints BENCHMARKS.md's tables.
-.PHONY: setup build release test bench run clean
+# `make run` runs lookoutd (camera, or a replay folder), `make bench` prints BENCHMARKS.md's tables,
+# `make install` installs it as a systemd service.
+.PHONY: setup build release test bench run install clean
 
 setup:
 	scripts/setup.sh
@@ -20,6 +21,10 @@ bench: release
 
 run:
 	scripts/run.sh
+
+# DESTDIR and PREFIX are honoured (make install DESTDIR=/tmp/root).
+install: setup
+	scripts/install.sh
 
 clean:
 	rm -rf .build

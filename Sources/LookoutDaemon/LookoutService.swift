@@ -110,6 +110,7 @@ public final class LookoutService: Service, @unchecked Sendable {
         var classifications: UInt64 = 0
         var windowStart = monotonicSeconds(), windowCPU = processCPUSeconds(), windowCount: UInt64 = 0
         var last: (classification: Classification, wallClock: Date)?
+        var cycle = (start: monotonicSeconds(), cpu: processCPUSeconds())
         // Every started event gets its ended one: before a reload swaps the labels, and at shutdown.
         defer { if let last { finish(&debouncer, at: last.classification, wallClock: last.wallClock, context: pipeline.context) } }
 
@@ -128,7 +129,6 @@ public final class LookoutService: Service, @unchecked Sendable {
                 lock.withLock { dropped += 1 }
                 continue
             }
-            let started = monotonicSeconds(), cpuBefore = processCPUSeconds()
             liveness.classifying(true)
             let top = try pipeline.labeller.top(frame.image.pixels)
             liveness.classifying(false)
@@ -154,7 +154,11 @@ public final class LookoutService: Service, @unchecked Sendable {
                      context: pipeline.context)
                 (windowStart, windowCPU, windowCount) = (now, processCPUSeconds(), 0)
             }
-            let wait = pipeline.pacer.delay(startedAt: started, cpu: processCPUSeconds() - cpuBefore, now: monotonicSeconds())
+            // Pace on all the CPU the process used since the last step (capture, conversion and
+            // decoding included, also what ran while it waited), so the average is the budget.
+            let cpu = processCPUSeconds()
+            let wait = pipeline.pacer.delay(startedAt: cycle.start, cpu: cpu - cycle.cpu, now: now)
+            cycle = (now + wait, cpu)
             if wait > 0 { try await Task.sleep(nanoseconds: UInt64(wait * 1e9)) }
         }
     }

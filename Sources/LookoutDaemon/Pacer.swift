@@ -1,9 +1,10 @@
 import Foundation
 
 /// Keeps classification inside the power envelope: at most `maxRate` a second, and on average no
-/// more CPU than `cpuBudget` cores. After each classification it waits until both hold: a step
-/// that used c seconds of CPU earns c / budget seconds of wall time. (systemd's CPUQuota= stays a
-/// hard backstop; this is the mechanism.)
+/// more CPU than `cpuBudget` cores. After each classification it waits until both hold: when the
+/// process used c seconds of CPU since the last step (all of it: capture, conversion, inference),
+/// the step lasts at least c / budget seconds. (systemd's CPUQuota= stays a hard backstop; this is
+/// the mechanism.)
 public struct Pacer: Sendable {
     public let maxRate: Double
     public let cpuBudget: Double
@@ -12,7 +13,7 @@ public struct Pacer: Sendable {
         (self.maxRate, self.cpuBudget) = (maxRate, cpuBudget)
     }
 
-    /// Seconds to wait after a step that started at `started` (monotonic) and used `cpu` seconds of CPU.
+    /// Seconds to wait after a step that started at `started` (monotonic) during which the process used `cpu` seconds of CPU.
     public func delay(startedAt started: Double, cpu: Double, now: Double) -> Double {
         let earliest = started + max(1 / maxRate, cpu / cpuBudget)
         return max(0, earliest - now)

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# lookoutd under a real systemd (systemd-nspawn booting Debian; testing-recipes.md, recipe 2),
+# installed by the project's own scripts/install.sh and unit files, on a replay source:
+# READY before active, STATUS=, journal events, reload to a new head without restart, a broken
+# config refused on reload, the watchdog restarting a stopped daemon, a clean stop, and the
+# `systemd-analyze security` exposure. Figures go to $OUT/figures (printed at the end).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source Tests/System/lib/rootfs.sh
+BIN=${LOOKOUT_BIN:-.build/debug}
+SHARED=${LOOKOUT_SHARED_DIR:-../shared}
+export LOOKOUT_MODEL_DIR=${LOOKOUT_MODEL_DIR:-$SHARED/models}
+trap 'echo "systemd test: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
+make_rootfs
+
+W=$(mktemp -d /tmp/lookout-systemd.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+OUT=$W/out; mkdir -p "$OUT"
+# The machine: the cached root as a read-only lower layer, this run's changes in an overlay.
+mkdir -p "$W/upper" "$W/work" "$W/root"
+mount -t overlay overlay -o "lowerdir=$ROOTFS,upperdir=$W/upper,workdir=$W/work" "$W/root"
+trap 'umount "$W/root" 2>/dev/null || true; rm -rf "$W"' EXIT
+R=$W/root
+scripts/install.sh --destdir "$R" --bin "$BIN" --model mobilenet_v1_0.25_128_quant > "$W/install.log"
+# The replay "camera" and a head for the reload test: two Caltech-101 labels, a few images each.
+mkdir -p "$R/var/lib/lookout/replay" "$W/data"
+cp "$SHARED"/photos/{cat.png,cat_720p.jpg,hot_dog.jpg,owl.jpg,grace_hopper.png} "$R/var/lib/lookout/replay/"
+for label in airplanes Motorbikes; do
+  mkdir -p "$W/data/$label"; ls "$SHARED/datasets/caltech101/$label" | sed -n 1,12p | while read f; do cp "$SHARED/datasets/caltech101/$label/$f" "$W/data/$label/"; done
+done
+"$BIN/lookout" retrain --model "$LOOKOUT_MODEL_DIR/mobilenet_v1_0.25_128_quant.tflite" --data "$W/data" \
+  --output "$R/var/lib/lookout/heads/planes-bikes" --cache "$W/cache" --validation-percent 0 > "$W/retrain.log" 2>&1
+cat > "$R/etc/lookout/lookout.yaml" <<'YAML'
+source: {replay: /var/lib/lookout/replay, replay_fps: 5}
+model: {path: mobilenet_v1_0.25_128_quant}
+classify: {max_rate: 5, cpu_budget: 0.5}
+events: {threshold: 0.3, min_frames: 1, window: 1, clear_frames: 1, heartbeat_seconds: 2}
+YAML
+# A shorter watchdog for the test than the shipped 20 s.
+mkdir -p "$R/etc/systemd/system/lookoutd.service.d"
+printf '[Service]\nWatchdogSec=3s\n' > "$R/etc/systemd/system/lookoutd.service.d/test.conf"
+# The Swift runtime of a development build (an installed release build links it in statically).
+ldd "$BIN/lookoutd" | grep -q /opt/swift && SWIFT_BIND=--bind-ro=/opt/swift || SWIFT_BIND=
+cp Tests/System/lib/systemd-inside.sh "$R/usr/local/bin/lookout-test"
+chmod +x "$R/usr/local/bin/lookout-test"
+cat > "$R/etc/systemd/system/lookout-test.service" <<'UNIT'
+[Unit]
+Description=Lookout system test
+After=multi-user.target
+[Service]
+Type=oneshot
+ExecStart=/bin/bash -c '/usr/local/bin/lookout-test > /mnt/share/results 2>&1; echo $? > /mnt/share/status'
+ExecStartPost=/bin/systemctl poweroff --no-block
+UNIT
+mkdir -p "$R/etc/systemd/system/multi-user.target.wants"
+ln -sf /etc/systemd/system/lookout-test.service "$R/etc/systemd/system/multi-user.target.wants/lookout-test.service"
+echo "lookout-test" > "$R/etc/hostname"
+
+start=$(date +%s)
+timeout 120 unshare -m --propagation private bash -c "mount -t tmpfs tmpfs /run && exec systemd-nspawn -q -D '$R' \
+  --register=no --keep-unit --bind='$OUT:/mnt/share' $SWIFT_BIND --boot" > "$W/boot.log" 2>&1 || true
+echo "boot, test and power-off: $(( $(date +%s) - start )) s"
+cat "$OUT/results" 2>/dev/null || { echo "no results; boot log:"; tail -30 "$W/boot.log"; exit 1; }
+[ "$(cat "$OUT/status" 2>/dev/null)" = 0 ]

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Installs Lookout as a systemd service: lookout and lookoutd, the units, the sysusers.d and
+# tmpfiles.d files, the journald catalog, the default config (kept if present) and a model.
+#   scripts/install.sh [--destdir DIR] [--prefix /usr] [--bin DIR] [--model NAME] [--model-from DIR]
+# DESTDIR and PREFIX may also come from the environment (make install DESTDIR=...). Without
+# --bin it builds release binaries with the Swift runtime linked in (--static-swift-stdlib), so
+# the board needs only Debian's runtime libraries (libxnnpack0, libturbojpeg0, libspng0,
+# libopenblas0, libv4l-0, libsystemd0). --model-from defaults to LOOKOUT_MODEL_DIR.
+# Installing into / on a machine running systemd also creates the user and folders, registers
+# the catalog and reloads systemd; then `systemctl enable --now lookoutd` starts it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+destdir=${DESTDIR:-} prefix=${PREFIX:-/usr} bin="" model=mobilenet_v1_1.0_224 model_from=${LOOKOUT_MODEL_DIR:-}
+while [ $# -gt 0 ]; do
+  case $1 in
+    --destdir) destdir=$2; shift 2 ;;
+    --prefix) prefix=$2; shift 2 ;;
+    --bin) bin=$2; shift 2 ;;
+    --model) model=$2; shift 2 ;;
+    --model-from) model_from=$2; shift 2 ;;
+    *) echo "install: unknown option $1 (see the comment at the top of $0)" >&2; exit 2 ;;
+  esac
+done
+if [ -z "$bin" ]; then
+  swift build -c release --static-swift-stdlib
+  bin=.build/release
+fi
+root=$destdir
+lib=$root$prefix/lib
+install -Dm755 "$bin/lookout" "$root$prefix/bin/lookout"
+install -Dm755 "$bin/lookoutd" "$root$prefix/bin/lookoutd"
+for unit in lookoutd.service lookoutd@.service; do
+  sed "s|/usr/bin/lookoutd|$prefix/bin/lookoutd|" "systemd/$unit" > "$root.unit.tmp"
+  install -Dm644 "$root.unit.tmp" "$lib/systemd/system/$unit"
+done
+rm -f "$root.unit.tmp"
+install -Dm644 systemd/lookout.sysusers "$lib/sysusers.d/lookout.conf"
+install -Dm644 systemd/lookout.tmpfiles "$lib/tmpfiles.d/lookout.conf"
+install -Dm644 Logs/lookout.catalog "$lib/systemd/catalog/lookout.catalog"
+install -Dm644 README.md "$root$prefix/share/doc/lookout/README.md"
+install -Dm644 Logs/events.md "$root$prefix/share/doc/lookout/events.md"
+if [ -e "$root/etc/lookout/lookout.yaml" ]; then
+  echo "install: keeping $root/etc/lookout/lookout.yaml"
+else
+  install -Dm644 Config/lookout.yaml "$root/etc/lookout/lookout.yaml"
+fi
+for board in Config/boards/*.yaml; do
+  [ -e "$board" ] && install -Dm644 "$board" "$root$prefix/share/lookout/boards/$(basename "$board")"
+done
+if [ -n "$model_from" ]; then
+  LOOKOUT_MODEL_STORE="$root/var/lib/lookout/models" "$bin/lookout" model install "$model" --from "$model_from"
+else
+  echo "install: no model installed (give --model-from DIR, or run 'lookout model install $model' later)"
+fi
+if [ -z "$destdir" ] && [ -d /run/systemd/system ]; then
+  systemd-sysusers lookout.conf 2>/dev/null || systemd-sysusers
+  systemd-tmpfiles --create lookout.conf 2>/dev/null || systemd-tmpfiles --create "$lib/tmpfiles.d/lookout.conf"
+  chown -R lookout:lookout /var/lib/lookout
+  journalctl --update-catalog
+  systemctl daemon-reload
+  echo "install: done; start it with: systemctl enable --now lookoutd"
+else
+  echo "install: installed into ${destdir:-/}"
+fi
