@@ -1,0 +1,81 @@
+# Sourced by system tests: a QEMU VM (software emulation; testing-recipes.md, recipe 3) with a real
+# V4L2 driver (vivid). It boots Debian's kernel from a busybox initramfs that holds only kernel
+# modules; the host's root is shared read-only over 9p and programs run in a chroot of it, so the
+# binaries under test run with exactly the libraries they were built against. The kernel is
+# downloaded once into .cache/vm (git-ignored).
+#   vm_prepare                  kernel, modules and initramfs (cached)
+#   vm_run SCRIPT OUT [SECONDS] boots, runs SCRIPT (busybox sh) with OUT shared at /share, powers off
+# In SCRIPT: `host CMD...` runs CMD in the chroot of the host's root, with /share at /mnt;
+# modprobe and rmmod work on the VM's own kernel.
+VM_CACHE=${LOOKOUT_VM_CACHE:-$PWD/.cache/vm}
+
+vm_prepare() {
+  need_packages qemu-system-x86 busybox-static cpio kmod v4l-utils xz-utils
+  local pkg version
+  pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-6/ {print $2; exit}')
+  version=${pkg#linux-image-}
+  if [ ! -e "$VM_CACHE/$version/.complete" ]; then
+    rm -rf "$VM_CACHE/$version"; mkdir -p "$VM_CACHE/$version"
+    (cd "$VM_CACHE" && apt-get download "$pkg" 2>/dev/null && dpkg -x "${pkg}"_*.deb "$version/kernel" && rm -f "${pkg}"_*.deb)
+    depmod -b "$VM_CACHE/$version/kernel" "$version"
+    # The uncompressed ELF kernel boots in half the time of vmlinuz: it is the xz stream inside.
+    python3 - "$VM_CACHE/$version/kernel/boot/vmlinuz-$version" "$VM_CACHE/$version/vmlinux" <<'PY'
+import lzma, sys
+data = open(sys.argv[1], "rb").read()
+start = data.find(b"\xfd7zXZ\x00")
+open(sys.argv[2], "wb").write(lzma.LZMADecompressor().decompress(data[start:]))
+PY
+    vm_initramfs "$version"
+    touch "$VM_CACHE/$version/.complete"
+  fi
+  VM_KERNEL=$VM_CACHE/$version/vmlinux
+  VM_INITRD=$VM_CACHE/$version/initramfs.cpio
+}
+
+vm_initramfs() {
+  local version=$1 root=$VM_CACHE/$1/initramfs
+  mkdir -p "$root"/{bin,sbin,proc,sys,dev,host,share,tmp,lib/modules/"$version"}
+  cp /bin/busybox "$root/bin/busybox"
+  for applet in sh mount umount mkdir sleep cat echo poweroff modprobe rmmod insmod chroot kill ls grep date timeout wc cut tr head tail sed awk lsmod; do
+    ln -sf busybox "$root/bin/$applet"
+  done
+  ln -sf ../bin/busybox "$root/sbin/modprobe"
+  for name in vivid virtio_pci 9pnet_virtio 9p; do
+    modprobe -d "$VM_CACHE/$version/kernel" -S "$version" --show-depends "$name"
+  done | awk '/^insmod/ {print $2}' | sort -u | while read -r module; do
+      local relative=${module#"$VM_CACHE/$version/kernel"}
+      mkdir -p "$root$(dirname "$relative")"
+      cp "$module" "$root$relative"
+    done
+  cp "$VM_CACHE/$version/kernel/lib/modules/$version"/modules.{order,builtin,builtin.modinfo} "$root/lib/modules/$version/" 2>/dev/null || true
+  depmod -b "$root" "$version"
+  cat > "$root/init" <<'INIT'
+#!/bin/sh
+mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
+modprobe virtio_pci; modprobe 9pnet_virtio; modprobe 9p
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,ro host /host
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 share /share
+mount -t devtmpfs dev /host/dev; mount -t proc proc /host/proc; mount -t sysfs sys /host/sys
+mount -t tmpfs tmp /host/tmp; mount -t tmpfs run /host/run; mount --bind /share /host/mnt
+host() { chroot /host "$@"; }
+if [ -f /share/vm-script.sh ]; then
+  (. /share/vm-script.sh) > /share/vm-output 2>&1
+  echo $? > /share/vm-status
+fi
+poweroff -f
+INIT
+  chmod +x "$root/init"
+  (cd "$root" && find . | cpio -o -H newc --quiet > "$VM_CACHE/$version/initramfs.cpio")
+}
+
+vm_run() {
+  local script=$1 out=$2 seconds=${3:-120}
+  cp "$script" "$out/vm-script.sh"
+  rm -f "$out/vm-status"
+  timeout "$seconds" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 1024 -smp 2 -nographic -no-reboot \
+    -kernel "$VM_KERNEL" -initrd "$VM_INITRD" \
+    -virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap,id=host \
+    -virtfs local,path="$out",mount_tag=share,security_model=none,id=share \
+    -append "console=ttyS0 quiet panic=-1" > "$out/vm-console.log" 2>&1 || true
+  [ -e "$out/vm-status" ] || { echo "vm: no result within $seconds s; console:"; tail -20 "$out/vm-console.log"; return 1; }
+}
