@@ -16,12 +16,10 @@ make_rootfs
 W=$(mktemp -d /tmp/lookout-systemd.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 OUT=$W/out; mkdir -p "$OUT"
-# The machine: the cached root as a read-only lower layer, this run's changes in an overlay.
-mkdir -p "$W/upper" "$W/work" "$W/root"
-mount -t overlay overlay -o "lowerdir=$ROOTFS,upperdir=$W/upper,workdir=$W/work" "$W/root"
+root_overlay "$W"
 trap 'umount "$W/root" 2>/dev/null || true; rm -rf "$W"' EXIT
 R=$W/root
-scripts/install.sh --destdir "$R" --bin "$BIN" --model mobilenet_v1_0.25_128_quant > "$W/install.log"
+root_install "$R" "$BIN" Tests/System/lib/systemd-inside.sh
 # The replay "camera" and a head for the reload test: two Caltech-101 labels, a few images each.
 mkdir -p "$R/var/lib/lookout/replay" "$W/data"
 cp "$SHARED"/photos/{cat.png,cat_720p.jpg,hot_dog.jpg,owl.jpg,grace_hopper.png} "$R/var/lib/lookout/replay/"
@@ -41,21 +39,6 @@ mkdir -p "$R/etc/systemd/system/lookoutd.service.d"
 printf '[Service]\nWatchdogSec=3s\n' > "$R/etc/systemd/system/lookoutd.service.d/test.conf"
 # The Swift runtime of a development build (an installed release build links it in statically).
 ldd "$BIN/lookoutd" | grep -q /opt/swift && SWIFT_BIND=--bind-ro=/opt/swift || SWIFT_BIND=
-cp Tests/System/lib/systemd-inside.sh "$R/usr/local/bin/lookout-test"
-chmod +x "$R/usr/local/bin/lookout-test"
-cat > "$R/etc/systemd/system/lookout-test.service" <<'UNIT'
-[Unit]
-Description=Lookout system test
-After=multi-user.target
-[Service]
-Type=oneshot
-ExecStart=/bin/bash -c '/usr/local/bin/lookout-test > /mnt/share/results 2>&1; echo $? > /mnt/share/status'
-ExecStartPost=/bin/systemctl poweroff --no-block
-UNIT
-mkdir -p "$R/etc/systemd/system/multi-user.target.wants"
-ln -sf /etc/systemd/system/lookout-test.service "$R/etc/systemd/system/multi-user.target.wants/lookout-test.service"
-echo "lookout-test" > "$R/etc/hostname"
-
 start=$(date +%s)
 timeout 120 unshare -m --propagation private bash -c "mount -t tmpfs tmpfs /run && exec systemd-nspawn -q -D '$R' \
   --register=no --keep-unit --bind='$OUT:/mnt/share' $SWIFT_BIND --boot" > "$W/boot.log" 2>&1 || true

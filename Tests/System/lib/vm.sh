@@ -5,6 +5,8 @@
 # downloaded once into .cache/vm (git-ignored).
 #   vm_prepare                  kernel, modules and initramfs (cached)
 #   vm_run SCRIPT OUT [SECONDS] boots, runs SCRIPT (busybox sh) with OUT shared at /share, powers off
+#                               (or boots the system SCRIPT mounted at /newroot; VM_ROOT=DIR shares
+#                               DIR as the 9p tag "root" for that)
 # In SCRIPT: `host CMD...` runs CMD in the chroot of the host's root, with /share at /mnt;
 # modprobe and rmmod work on the VM's own kernel.
 VM_CACHE=${LOOKOUT_VM_CACHE:-$PWD/.cache/vm}
@@ -14,7 +16,7 @@ vm_prepare() {
   local pkg version
   pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-6/ {print $2; exit}')
   version=${pkg#linux-image-}
-  if [ ! -e "$VM_CACHE/$version/.complete" ]; then
+  if [ ! -e "$VM_CACHE/$version/vmlinux" ]; then
     rm -rf "$VM_CACHE/$version"; mkdir -p "$VM_CACHE/$version"
     (cd "$VM_CACHE" && apt-get download "$pkg" 2>/dev/null && dpkg -x "${pkg}"_*.deb "$version/kernel" && rm -f "${pkg}"_*.deb)
     depmod -b "$VM_CACHE/$version/kernel" "$version"
@@ -23,10 +25,17 @@ vm_prepare() {
 import lzma, sys
 data = open(sys.argv[1], "rb").read()
 start = data.find(b"\xfd7zXZ\x00")
-open(sys.argv[2], "wb").write(lzma.LZMADecompressor().decompress(data[start:]))
+open(sys.argv[2] + ".tmp", "wb").write(lzma.LZMADecompressor().decompress(data[start:]))
 PY
+    mv "$VM_CACHE/$version/vmlinux.tmp" "$VM_CACHE/$version/vmlinux"
+  fi
+  # The initramfs is rebuilt whenever this file changes.
+  local stamp
+  stamp=$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-16)
+  if [ "$(cat "$VM_CACHE/$version/initramfs.stamp" 2>/dev/null)" != "$stamp" ]; then
+    rm -rf "$VM_CACHE/$version/initramfs"
     vm_initramfs "$version"
-    touch "$VM_CACHE/$version/.complete"
+    echo "$stamp" > "$VM_CACHE/$version/initramfs.stamp"
   fi
   VM_KERNEL=$VM_CACHE/$version/vmlinux
   VM_INITRD=$VM_CACHE/$version/initramfs.cpio
@@ -36,7 +45,7 @@ vm_initramfs() {
   local version=$1 root=$VM_CACHE/$1/initramfs
   mkdir -p "$root"/{bin,sbin,proc,sys,dev,host,share,tmp,lib/modules/"$version"}
   cp /bin/busybox "$root/bin/busybox"
-  for applet in sh mount umount mkdir sleep cat echo poweroff modprobe rmmod insmod chroot kill ls grep date timeout wc cut tr head tail sed awk lsmod; do
+  for applet in switch_root sh mount umount mkdir sleep cat echo poweroff modprobe rmmod insmod chroot kill ls grep date timeout wc cut tr head tail sed awk lsmod; do
     ln -sf busybox "$root/bin/$applet"
   done
   ln -sf ../bin/busybox "$root/sbin/modprobe"
@@ -62,6 +71,12 @@ if [ -f /share/vm-script.sh ]; then
   (. /share/vm-script.sh) > /share/vm-output 2>&1
   echo $? > /share/vm-status
 fi
+# A script that mounted a whole system at /newroot boots it (systemd as PID 1).
+# The share's 9p channel is released first, so that the system can mount it again.
+if [ -x /newroot/lib/systemd/systemd ]; then
+  umount /host/mnt /host/tmp /host/run /host/dev /host/proc /host/sys /host /share
+  exec switch_root /newroot /lib/systemd/systemd
+fi
 poweroff -f
 INIT
   chmod +x "$root/init"
@@ -76,6 +91,7 @@ vm_run() {
     -kernel "$VM_KERNEL" -initrd "$VM_INITRD" \
     -virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap,id=host \
     -virtfs local,path="$out",mount_tag=share,security_model=none,id=share \
+    ${VM_ROOT:+-virtfs local,path="$VM_ROOT",mount_tag=root,security_model=none,multidevs=remap,id=root} \
     -append "console=ttyS0 quiet panic=-1" > "$out/vm-console.log" 2>&1 || true
   [ -e "$out/vm-status" ] || { echo "vm: no result within $seconds s; console:"; tail -20 "$out/vm-console.log"; return 1; }
 }
