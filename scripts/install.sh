@@ -1,21 +1,24 @@
 #!/usr/bin/env bash
 # Installs Lookout as a systemd service: lookout and lookoutd, the units, the sysusers.d and
 # tmpfiles.d files, the journald catalog, the default config (kept if present) and a model.
-#   scripts/install.sh [--destdir DIR] [--prefix /usr] [--bin DIR] [--model NAME] [--model-from DIR]
+#   scripts/install.sh [--destdir DIR] [--prefix /usr] [--bin DIR] [--no-strip] [--model NAME] [--model-from DIR]
 # DESTDIR and PREFIX may also come from the environment (make install DESTDIR=...). Without
 # --bin it builds release binaries with the Swift runtime linked in (--static-swift-stdlib), so
-# the board needs only Debian's runtime libraries (libxnnpack0, libturbojpeg0, libspng0,
-# libopenblas0, libv4l-0, libsystemd0). --model-from defaults to LOOKOUT_MODEL_DIR.
+# the board needs only Debian's runtime libraries (libxnnpack0, libpthreadpool0, libturbojpeg0,
+# libspng0, libopenblas0, libv4l-0, libsystemd0, and libcurl4 for the static Foundation's
+# networking); the binaries are stripped (100 MB to 67 MB each) unless --no-strip.
+# --model-from defaults to LOOKOUT_MODEL_DIR.
 # Installing into / on a machine running systemd also creates the user and folders, registers
 # the catalog and reloads systemd; then `systemctl enable --now lookoutd` starts it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-destdir=${DESTDIR:-} prefix=${PREFIX:-/usr} bin="" model=mobilenet_v1_1.0_224 model_from=${LOOKOUT_MODEL_DIR:-}
+destdir=${DESTDIR:-} prefix=${PREFIX:-/usr} bin="" strip=-s model=mobilenet_v1_1.0_224 model_from=${LOOKOUT_MODEL_DIR:-}
 while [ $# -gt 0 ]; do
   case $1 in
     --destdir) destdir=$2; shift 2 ;;
     --prefix) prefix=$2; shift 2 ;;
     --bin) bin=$2; shift 2 ;;
+    --no-strip) strip=; shift ;;
     --model) model=$2; shift 2 ;;
     --model-from) model_from=$2; shift 2 ;;
     *) echo "install: unknown option $1 (see the comment at the top of $0)" >&2; exit 2 ;;
@@ -27,13 +30,14 @@ if [ -z "$bin" ]; then
 fi
 root=$destdir
 lib=$root$prefix/lib
-install -Dm755 "$bin/lookout" "$root$prefix/bin/lookout"
-install -Dm755 "$bin/lookoutd" "$root$prefix/bin/lookoutd"
+install -Dm755 $strip "$bin/lookout" "$root$prefix/bin/lookout"
+install -Dm755 $strip "$bin/lookoutd" "$root$prefix/bin/lookoutd"
+tmp=$(mktemp)
+trap 'rm -f "$tmp"' EXIT
 for unit in lookoutd.service lookoutd@.service; do
-  sed "s|/usr/bin/lookoutd|$prefix/bin/lookoutd|" "systemd/$unit" > "$root.unit.tmp"
-  install -Dm644 "$root.unit.tmp" "$lib/systemd/system/$unit"
+  sed "s|/usr/bin/lookoutd|$prefix/bin/lookoutd|" "systemd/$unit" > "$tmp"
+  install -Dm644 "$tmp" "$lib/systemd/system/$unit"
 done
-rm -f "$root.unit.tmp"
 install -Dm644 systemd/lookout.sysusers "$lib/sysusers.d/lookout.conf"
 install -Dm644 systemd/lookout.tmpfiles "$lib/tmpfiles.d/lookout.conf"
 install -Dm644 Logs/lookout.catalog "$lib/systemd/catalog/lookout.catalog"

@@ -3,7 +3,10 @@
 # installed by the project's own scripts/install.sh and unit files, on a replay source:
 # READY before active, STATUS=, journal events, reload to a new head without restart, a broken
 # config refused on reload, the watchdog restarting a stopped daemon, a clean stop, and the
-# `systemd-analyze security` exposure. Figures go to $OUT/figures (printed at the end).
+# `systemd-analyze security` exposure; a per-camera instance (lookoutd@front) whose camera is
+# missing. Every check is printed, numbered. Figures (READY time, reload time, exposure, ...) are
+# printed and kept in .cache/system-tests/systemd.txt with the sandbox report (BENCHMARKS.md).
+# LOOKOUT_BIN picks the binaries (default .build/debug; .build/release for `make install`'s).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source Tests/System/lib/rootfs.sh
@@ -34,6 +37,8 @@ model: {path: mobilenet_v1_0.25_128_quant}
 classify: {max_rate: 5, cpu_budget: 0.5}
 events: {threshold: 0.3, min_frames: 1, window: 1, clear_frames: 1, heartbeat_seconds: 2}
 YAML
+# A camera instance: /dev/video0 does not exist in the machine.
+sed 's|^source: .*|source: {device: /dev/video0}|' "$R/etc/lookout/lookout.yaml" > "$R/etc/lookout/front.yaml"
 # A shorter watchdog for the test than the shipped 20 s.
 mkdir -p "$R/etc/systemd/system/lookoutd.service.d"
 printf '[Service]\nWatchdogSec=3s\n' > "$R/etc/systemd/system/lookoutd.service.d/test.conf"
@@ -44,4 +49,10 @@ timeout 120 unshare -m --propagation private bash -c "mount -t tmpfs tmpfs /run 
   --register=no --keep-unit --bind='$OUT:/mnt/share' $SWIFT_BIND --boot" > "$W/boot.log" 2>&1 || true
 echo "boot, test and power-off: $(( $(date +%s) - start )) s"
 cat "$OUT/results" 2>/dev/null || { echo "no results; boot log:"; tail -30 "$W/boot.log"; exit 1; }
+keep=.cache/system-tests; mkdir -p "$keep"
+{ echo "# Tests/System/run.sh systemd, $(date -u +%FT%TZ), $(git rev-parse --short HEAD), binaries $BIN, $(nproc) cores"
+  echo "boot, test and power-off: $(( $(date +%s) - start )) s"
+  cat "$OUT/figures" 2>/dev/null; } > "$keep/systemd.txt"
+cp "$OUT/security.txt" "$keep/systemd-security.txt" 2>/dev/null || true
+echo "--- figures (kept in $keep/systemd.txt)"; cat "$keep/systemd.txt"
 [ "$(cat "$OUT/status" 2>/dev/null)" = 0 ]
