@@ -37,6 +37,31 @@ public final class ModelBytes: @unchecked Sendable {
         _ = data.copyBytes(to: pointer)
     }
 
+    /// Reads the file straight into 64-byte aligned memory: one copy of the weights is resident
+    /// while XNNPACK packs its own, not two (a mapping and a copy).
+    public init(contentsOf path: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ModelError("cannot read: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw ModelError("cannot read: \(String(cString: strerror(errno)))") }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw ModelError("cannot read: not a regular file") }
+        let size = Int(info.st_size)
+        let pointer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 64)
+        self.pointer = pointer
+        var offset = 0
+        while offset < size {
+            let n = read(fd, pointer.baseAddress! + offset, size - offset)
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else {
+                let cause = n == 0 ? "file shrank while being read" : String(cString: strerror(errno))
+                pointer.deallocate()
+                throw ModelError("cannot read: \(cause)")
+            }
+            offset += n
+        }
+    }
+
     public var count: Int { pointer.count }
     deinit { pointer.deallocate() }
 }
@@ -59,11 +84,7 @@ public struct Model: @unchecked Sendable {
     public let buffers: [Range<Int>]
 
     public static func load(contentsOf url: URL) throws -> Model {
-        let data: Data
-        do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
-            throw ModelError("cannot read: \((error as NSError).localizedFailureReason ?? error.localizedDescription)")
-        }
-        return try Model(bytes: ModelBytes(data))
+        try Model(bytes: ModelBytes(contentsOf: url.path))
     }
 
     public init(bytes: ModelBytes) throws {
