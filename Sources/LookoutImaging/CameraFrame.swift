@@ -92,6 +92,29 @@ struct YUYVPixels: PixelSource {
         let pair = y * frame.bytesPerLine + (x & ~1) * 2
         return yuvToRGB(frame.bytes[pair + (x & 1) * 2], frame.bytes[pair + 1], frame.bytes[pair + 3])
     }
+
+    /// A row pair by pair: each pair's chroma is read once.
+    func row(_ y: Int, x: Int, count: Int, into out: UnsafeMutablePointer<UInt8>) {
+        let line = (frame.bytes.baseAddress! + y * frame.bytesPerLine).assumingMemoryBound(to: UInt8.self)
+        var i = 0, o = out
+        if x & 1 == 1 {
+            let p = rgb(x, y)
+            o[0] = p.0; o[1] = p.1; o[2] = p.2
+            (i, o) = (1, o + 3)
+        }
+        while i + 1 < count {
+            let q = line + (x + i) * 2
+            let (y0, u, y1, v) = (q[0], q[1], q[2], q[3])
+            let a = yuvToRGB(y0, u, v), b = yuvToRGB(y1, u, v)
+            o[0] = a.0; o[1] = a.1; o[2] = a.2; o[3] = b.0; o[4] = b.1; o[5] = b.2
+            i += 2
+            o += 6
+        }
+        if i < count {
+            let p = rgb(x + i, y)
+            o[0] = p.0; o[1] = p.1; o[2] = p.2
+        }
+    }
 }
 
 struct NV12Pixels: PixelSource {

@@ -70,24 +70,30 @@ public enum Resize {
         let rows = lastRow - firstRow
         var temp = [UInt8](repeating: 0, count: rows * size * 3)
         var row = [UInt8](repeating: 0, count: box.width * 3)
+        let starts = horizontal.start.map { $0 * 3 }, counts = horizontal.count, stride = horizontal.stride
         temp.withUnsafeMutableBufferPointer { dst in
             row.withUnsafeMutableBufferPointer { line in
                 horizontal.weights.withUnsafeBufferPointer { weights in
-                    for r in 0..<rows {
-                        source.row(box.y + firstRow + r, x: box.x, count: box.width, into: line.baseAddress!)
-                        for x in 0..<size {
-                            var acc = (rounding, rounding, rounding)
-                            var p = horizontal.start[x] * 3, w = x * horizontal.stride
-                            for _ in 0..<horizontal.count[x] {
-                                let weight = Int(weights[w])
-                                acc.0 &+= Int(line[p]) &* weight
-                                acc.1 &+= Int(line[p + 1]) &* weight
-                                acc.2 &+= Int(line[p + 2]) &* weight
-                                p &+= 3
-                                w &+= 1
+                    starts.withUnsafeBufferPointer { starts in
+                        counts.withUnsafeBufferPointer { counts in
+                            for r in 0..<rows {
+                                source.row(box.y + firstRow + r, x: box.x, count: box.width, into: line.baseAddress!)
+                                var d = r * size * 3
+                                for x in 0..<size {
+                                    var acc = (rounding, rounding, rounding)
+                                    var p = starts[x], w = x &* stride
+                                    for _ in 0..<counts[x] {
+                                        let weight = Int(weights[w])
+                                        acc.0 &+= Int(line[p]) &* weight
+                                        acc.1 &+= Int(line[p &+ 1]) &* weight
+                                        acc.2 &+= Int(line[p &+ 2]) &* weight
+                                        p &+= 3
+                                        w &+= 1
+                                    }
+                                    dst[d] = clip8(acc.0); dst[d &+ 1] = clip8(acc.1); dst[d &+ 2] = clip8(acc.2)
+                                    d &+= 3
+                                }
                             }
-                            let d = (r * size + x) * 3
-                            dst[d] = clip8(acc.0); dst[d + 1] = clip8(acc.1); dst[d + 2] = clip8(acc.2)
                         }
                     }
                 }
