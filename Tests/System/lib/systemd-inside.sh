@@ -168,7 +168,7 @@ for unit in lookoutd.service lookoutd@front.service; do
   figure "systemd-analyze security $unit" "$exposure"
   check "$unit: exposure at most 3.0" awk -v e="${exposure%% *}" 'BEGIN { exit !(e != "" && e <= 3.0) }'
 done
-systemd-analyze security lookoutd.service --no-pager 2>/dev/null | grep -v '^  ✓' > /mnt/share/security.txt
+systemd-analyze security lookoutd.service --no-pager 2>/dev/null | grep -v '^✓' > /mnt/share/security.txt
 
 if [ $failures -gt 0 ]; then
   echo "--- journal of lookoutd (last 40 lines)"
