@@ -166,6 +166,8 @@ public final class Engine {
             built = try XNNRuntime(graph: g, nodeCount: embedding.nodeCount, outputIndex: embedding.value, pool: pool)
         }
         runtimes[purpose] = (batch, built)
+        // XNNPACK has packed its own copy of the weights: the file's pages need not stay resident.
+        model.bytes.dropResidentPages()
         return built
     }
 

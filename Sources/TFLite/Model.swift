@@ -37,33 +37,35 @@ public final class ModelBytes: @unchecked Sendable {
         _ = data.copyBytes(to: pointer)
     }
 
-    /// Reads the file straight into 64-byte aligned memory: one copy of the weights is resident
-    /// while XNNPACK packs its own, not two (a mapping and a copy).
-    public init(contentsOf path: String) throws {
+    /// Maps the file read-only (page-aligned, so the weights stay aligned). Its pages are the
+    /// file's: once XNNPACK has packed its own copy of the weights, `dropResidentPages()` hands
+    /// them back to the kernel, which reads them again from the file should anything look.
+    public init(mapping path: String) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ModelError("cannot read: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw ModelError("cannot read: \(String(cString: strerror(errno)))") }
         guard (info.st_mode & S_IFMT) == S_IFREG else { throw ModelError("cannot read: not a regular file") }
+        guard info.st_size > 0 else { throw ModelError("file is 0 bytes, too short") }
         let size = Int(info.st_size)
-        let pointer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 64)
-        self.pointer = pointer
-        var offset = 0
-        while offset < size {
-            let n = read(fd, pointer.baseAddress! + offset, size - offset)
-            if n < 0, errno == EINTR { continue }
-            guard n > 0 else {
-                let cause = n == 0 ? "file shrank while being read" : String(cString: strerror(errno))
-                pointer.deallocate()
-                throw ModelError("cannot read: \(cause)")
-            }
-            offset += n
-        }
+        let start = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
+        guard let start, start != MAP_FAILED else { throw ModelError("cannot map: \(String(cString: strerror(errno)))") }
+        pointer = UnsafeMutableRawBufferPointer(start: start, count: size)
+        mapped = true
+    }
+
+    private var mapped = false
+
+    /// Lets the kernel drop the file's pages from memory (mapped files only; a no-op otherwise).
+    public func dropResidentPages() {
+        if mapped { madvise(pointer.baseAddress, pointer.count, MADV_DONTNEED) }
     }
 
     public var count: Int { pointer.count }
-    deinit { pointer.deallocate() }
+    deinit {
+        if mapped { munmap(pointer.baseAddress, pointer.count) } else { pointer.deallocate() }
+    }
 }
 
 public struct ModelError: Error, CustomStringConvertible {
@@ -84,7 +86,7 @@ public struct Model: @unchecked Sendable {
     public let buffers: [Range<Int>]
 
     public static func load(contentsOf url: URL) throws -> Model {
-        try Model(bytes: ModelBytes(contentsOf: url.path))
+        try Model(bytes: ModelBytes(mapping: url.path))
     }
 
     public init(bytes: ModelBytes) throws {
