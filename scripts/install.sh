@@ -28,6 +28,10 @@ if [ -z "$bin" ]; then
   swift build -c release --static-swift-stdlib
   bin=.build/release
 fi
+if [ -n "$strip" ] && ! command -v strip >/dev/null; then
+  echo "install: no strip here (binutils); installing the binaries unstripped"
+  strip=
+fi
 root=$destdir
 lib=$root$prefix/lib
 install -Dm755 $strip "$bin/lookout" "$root$prefix/bin/lookout"

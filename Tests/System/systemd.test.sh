@@ -42,11 +42,14 @@ sed 's|^source: .*|source: {device: /dev/video0}|' "$R/etc/lookout/lookout.yaml"
 # A shorter watchdog for the test than the shipped 20 s.
 mkdir -p "$R/etc/systemd/system/lookoutd.service.d"
 printf '[Service]\nWatchdogSec=3s\n' > "$R/etc/systemd/system/lookoutd.service.d/test.conf"
+# The machine also sees this checkout, the binaries and the models (read-only), to run
+# scripts/install.sh once more inside, on a running systemd.
 # The Swift runtime of a development build (an installed release build links it in statically).
 ldd "$BIN/lookoutd" | grep -q /opt/swift && SWIFT_BIND=--bind-ro=/opt/swift || SWIFT_BIND=
 start=$(date +%s)
 timeout 120 unshare -m --propagation private bash -c "mount -t tmpfs tmpfs /run && exec systemd-nspawn -q -D '$R' \
-  --register=no --keep-unit --bind='$OUT:/mnt/share' $SWIFT_BIND --boot" > "$W/boot.log" 2>&1 || true
+  --register=no --keep-unit --bind='$OUT:/mnt/share' $SWIFT_BIND --bind-ro='$PWD:/mnt/src' \
+  --bind-ro='$(realpath "$BIN"):/mnt/bin' --bind-ro='$(realpath "$LOOKOUT_MODEL_DIR"):/mnt/models' --boot" > "$W/boot.log" 2>&1 || true
 echo "boot, test and power-off: $(( $(date +%s) - start )) s"
 cat "$OUT/results" 2>/dev/null || { echo "no results; boot log:"; tail -30 "$W/boot.log"; exit 1; }
 keep=.cache/system-tests; mkdir -p "$keep"

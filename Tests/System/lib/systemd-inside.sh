@@ -34,7 +34,15 @@ has_fields() {  # has_fields JSON FIELD...: every FIELD is in the entry
 wait_for 10 systemctl is-active -q systemd-journald
 journalctl --update-catalog
 
-# 1-4: what make install put in place.
+# 1: scripts/install.sh on a running systemd (a reinstall over the DESTDIR one): it keeps the
+# config and runs sysusers, tmpfiles, the catalog update and daemon-reload itself.
+install_log=$(/mnt/src/scripts/install.sh --bin /mnt/bin --model mobilenet_v1_0.25_128_quant --model-from /mnt/models 2>&1)
+status=$?
+grep -v '^install: done' <<<"$install_log" | sed 's/^/        /'
+check "scripts/install.sh into the running system: exit 0, config kept, systemd set up" \
+  bash -c "[ $status = 0 ] && grep -q 'keeping /etc/lookout/lookout.yaml' <<<'$install_log' && grep -q '^install: done' <<<'$install_log'"
+
+# 2-5: what make install put in place.
 verify=$(systemd-analyze verify lookoutd.service lookoutd@front.service 2>&1)
 [ -z "$verify" ] || note "$verify"
 check "systemd-analyze verify: lookoutd.service and lookoutd@.service, no warnings" test -z "$verify"
@@ -45,7 +53,7 @@ check "catalog: all five MESSAGE_IDs registered" bash -c "[ \$(journalctl --list
   -e 42ad51b7b2714caeaeedc7d98c011449 -e 42195182839848ebb609b8e875a46b1a -e 1f03d94dd62447e181fde26acfa73057 \
   -e a03312dd418241d7b27326cd00f194af) = 5 ]"
 
-# 5-6: Type=notify: the unit stays "activating" until READY=1. The process is held (SIGSTOP before
+# 6-7: Type=notify: the unit stays "activating" until READY=1. The process is held (SIGSTOP before
 # exec) so the check does not depend on how fast the model loads.
 mkdir -p /run/systemd/system/lookoutd.service.d
 printf '%s\n' '[Service]' 'ExecStart=' \
@@ -64,7 +72,7 @@ systemctl stop lookoutd
 rm -rf /run/systemd/system/lookoutd.service.d
 systemctl daemon-reload
 
-# 7-9: a plain start; READY time is ExecMainStart → ActiveEnter (model loaded, source open).
+# 8-10: a plain start; READY time is ExecMainStart → ActiveEnter (model loaded, source open).
 t0=$(now_ms)
 systemctl start lookoutd
 t1=$(now_ms)
@@ -76,7 +84,7 @@ check "runs as lookout:lookout, groups include video" \
 check "sandbox: no capabilities, NoNewPrivs, seccomp on" \
   bash -c "s=/proc/\$(systemctl show -p MainPID --value lookoutd)/status; grep -q '^CapEff:\s*0*$' \$s && grep -q '^NoNewPrivs:\s*1' \$s && grep -q '^Seccomp:\s*2' \$s"
 
-# 10-11: STATUS=.
+# 11-12: STATUS=.
 statusline() { status=$(show StatusText); [[ "$status" == *classifications/s* && "$status" != 0.0\ * ]]; }
 wait_for 12 statusline
 note "StatusText=$status"
@@ -84,7 +92,7 @@ check "STATUS= in systemctl show: classifications/s, latency, CPU" bash -c "[[ '
 check "STATUS= in systemctl status" bash -c "systemctl status lookoutd --no-pager | grep -q 'Status: \"[0-9.]* classifications/s'"
 figure "lookoutd resident memory (0.25 128 quant model)" "$(awk '/^VmRSS/ {printf "%d MB", $2 / 1024}' /proc/$(show MainPID)/status)"
 
-# 12-15: journald has the events with their fields; journalctl -x explains them.
+# 13-16: journald has the events with their fields; journalctl -x explains them.
 started=$(journalctl -u lookoutd -o json -n 1 --no-pager LOOKOUT_EVENT=started)
 check "a started entry: MESSAGE_ID, SYSLOG_IDENTIFIER and its LOOKOUT_ fields" has_fields "$started" MESSAGE MESSAGE_ID SYSLOG_IDENTIFIER \
   PRIORITY LOOKOUT_EVENT LOOKOUT_LABEL LOOKOUT_CONFIDENCE LOOKOUT_TOPK LOOKOUT_CAMERA LOOKOUT_FRAME LOOKOUT_CAPTURED_AT \
@@ -98,7 +106,7 @@ check "a heartbeat entry: fps, classifications, dropped, CPU use and budget" has
 check "journalctl -x explains a started entry from the catalog" \
   bash -c "journalctl -u lookoutd -x --no-pager -n 3 LOOKOUT_EVENT=started | grep -q 'Defined-By: lookout'"
 
-# 16-20: reload with a valid new head: same process, a reload entry, the head's labels from then on.
+# 17-21: reload with a valid new head: same process, a reload entry, the head's labels from then on.
 pid=$(show MainPID)
 mark=$(cursor)
 sed -i 's|^model: .*|model: {path: mobilenet_v1_0.25_128_quant, head: /var/lib/lookout/heads/planes-bikes}|' /etc/lookout/lookout.yaml
@@ -120,7 +128,7 @@ check "events after the reload carry the head's labels only" bash -c "[ -n '$lab
 check "events after the reload name the head (LOOKOUT_HEAD)" head_started
 check "journalctl -x explains the reload" bash -c "journalctl -u lookoutd -x --no-pager MESSAGE_ID=a03312dd418241d7b27326cd00f194af | grep -q 'swapped in without a restart'"
 
-# 21-23: reload with a broken config: refused, the running settings stay.
+# 22-24: reload with a broken config: refused, the running settings stay.
 cp /etc/lookout/lookout.yaml /tmp/good.yaml
 echo "classify: {cpu_budget: lots}" >> /etc/lookout/lookout.yaml
 mark=$(cursor)
@@ -134,7 +142,7 @@ heartbeat_with_head() { after "$mark" lookoutd LOOKOUT_EVENT=heartbeat | grep -q
 check "events go on with the previous settings (a heartbeat with the head)" wait_for 6 heartbeat_with_head
 cp /tmp/good.yaml /etc/lookout/lookout.yaml
 
-# 24-26: the watchdog: a stopped daemon stops pinging and systemd restarts it (WatchdogSec=3s here).
+# 25-27: the watchdog: a stopped daemon stops pinging and systemd restarts it (WatchdogSec=3s here).
 restarts=$(show NRestarts)
 pid=$(show MainPID)
 t0=$(now_ms)
@@ -146,7 +154,7 @@ check "kill -STOP: the watchdog restarted it (NRestarts $restarts → $(show NRe
 check "systemd logged result 'watchdog'" bash -c "journalctl -u lookoutd --no-pager | grep -q \"Failed with result 'watchdog'\""
 check "active again, new process ($pid → $(show MainPID))" restarted
 
-# 27-29: an instance per camera: lookoutd@front reads /etc/lookout/front.yaml; its camera is not
+# 28-30: an instance per camera: lookoutd@front reads /etc/lookout/front.yaml; its camera is not
 # there (no /dev/video* in nspawn), so it reports the camera's state and waits for it.
 systemctl start lookoutd@front
 check "lookoutd@front: active while its camera is missing" bash -c "sleep 0.5; systemctl is-active -q lookoutd@front"
@@ -156,13 +164,13 @@ check "journalctl -x explains the camera state" \
   bash -c "journalctl -u lookoutd@front -x --no-pager MESSAGE_ID=1f03d94dd62447e181fde26acfa73057 | grep -q 'retries by itself'"
 systemctl stop lookoutd@front
 
-# 30: a clean stop.
+# 31: a clean stop.
 t0=$(now_ms); systemctl stop lookoutd; t1=$(now_ms)
 figure "systemctl stop" "$((t1 - t0)) ms"
 check "stop is clean: Result=success, exit status 0, under 2 s" \
   bash -c "[ '$(show Result)' = success ] && [ '$(show ExecMainStatus)' = 0 ] && [ $((t1 - t0)) -lt 2000 ]"
 
-# 31-32: the sandbox's score.
+# 32-33: the sandbox's score.
 for unit in lookoutd.service lookoutd@front.service; do
   exposure=$(systemd-analyze security "$unit" --no-pager 2>/dev/null | awk -F': ' '/Overall exposure level/ {split($2, a, " "); print a[1], a[2]}')
   figure "systemd-analyze security $unit" "$exposure"
