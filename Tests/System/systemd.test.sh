@@ -19,6 +19,13 @@ make_rootfs
 W=$(mktemp -d /tmp/lookout-systemd.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 OUT=$W/out; mkdir -p "$OUT"
+# A snapshot of the binaries: the shared .build may be relinked by another build meanwhile.
+mkdir -p "$W/bin"
+for tool in lookout lookoutd; do
+  for _ in 1 2 3 4 5 6; do cp "$BIN/$tool" "$W/bin/$tool" 2>/dev/null && "$W/bin/$tool" --help >/dev/null 2>&1 && break; sleep 10; done
+  "$W/bin/$tool" --help >/dev/null || { echo "systemd test: $BIN/$tool does not run (build it first)"; exit 1; }
+done
+SOURCE_BIN=$BIN BIN=$W/bin
 root_overlay "$W"
 trap 'umount "$W/root" 2>/dev/null || true; rm -rf "$W"' EXIT
 R=$W/root
@@ -49,11 +56,11 @@ ldd "$BIN/lookoutd" | grep -q /opt/swift && SWIFT_BIND=--bind-ro=/opt/swift || S
 start=$(date +%s)
 timeout 120 unshare -m --propagation private bash -c "mount -t tmpfs tmpfs /run && exec systemd-nspawn -q -D '$R' \
   --register=no --keep-unit --bind='$OUT:/mnt/share' $SWIFT_BIND --bind-ro='$PWD:/mnt/src' \
-  --bind-ro='$(realpath "$BIN"):/mnt/bin' --bind-ro='$(realpath "$LOOKOUT_MODEL_DIR"):/mnt/models' --boot" > "$W/boot.log" 2>&1 || true
+  --bind-ro='$BIN:/mnt/bin' --bind-ro='$(realpath "$LOOKOUT_MODEL_DIR"):/mnt/models' --boot" > "$W/boot.log" 2>&1 || true
 echo "boot, test and power-off: $(( $(date +%s) - start )) s"
 cat "$OUT/results" 2>/dev/null || { echo "no results; boot log:"; tail -30 "$W/boot.log"; exit 1; }
 keep=.cache/system-tests; mkdir -p "$keep"
-{ echo "# Tests/System/run.sh systemd, $(date -u +%FT%TZ), $(git rev-parse --short HEAD), binaries $BIN, $(nproc) cores"
+{ echo "# Tests/System/run.sh systemd, $(date -u +%FT%TZ), $(git rev-parse --short HEAD), binaries $SOURCE_BIN, $(nproc) cores"
   echo "boot, test and power-off: $(( $(date +%s) - start )) s"
   cat "$OUT/figures" 2>/dev/null; } > "$keep/systemd.txt"
 cp "$OUT/security.txt" "$keep/systemd-security.txt" 2>/dev/null || true
