@@ -14,8 +14,8 @@ seconds=60
 [ "${1:-}" = "--seconds" ] && seconds="$2"
 export LOOKOUT_MODEL_DIR="${LOOKOUT_MODEL_DIR:-$(cd .. && pwd)/shared/models}"
 photos="${LOOKOUT_SHARED_DIR:-$(cd .. && pwd)/shared}/photos"
-[ -x .build/release/lookoutd ] && [ -x .build/release/lookout ] || swift build -c release >/dev/null
-bin=.build/release
+[ -n "${LOOKOUT_BIN:-}" ] || swift build -c release >/dev/null
+bin=${LOOKOUT_BIN:-.build/release}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"; kill $(jobs -p) 2>/dev/null || true' EXIT
 hz=$(getconf CLK_TCK)

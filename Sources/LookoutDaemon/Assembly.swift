@@ -48,6 +48,9 @@ extension Pipeline {
             labeller: Labeller(engine: engine, head: head, labels: labels, topK: config.topK),
             pacer: Pacer(maxRate: config.maxRate, cpuBudget: config.cpuBudget), debounce: config.debounceSettings,
             heartbeatSeconds: config.heartbeatSeconds,
-            context: EventContext(camera: config.sourceName, modelSHA256: modelSHA256, head: config.modelHead))
+            context: EventContext(camera: config.sourceName, modelSHA256: modelSHA256, head: config.modelHead),
+            thermalZones: ThermalZones(root: config.thermalRoot),
+            thermal: ThermalGovernor(soft: config.thermalSoft, hard: config.thermalHard, hysteresis: config.thermalHysteresis),
+            motion: config.motionEnabled ? MotionGate(threshold: config.motionThreshold, maxSkipSeconds: config.motionMaxSkipSeconds) : nil)
     }
 }

@@ -40,6 +40,15 @@ public struct DaemonConfig: Sendable, Equatable {
     public var ignore: [String] = ["background"]
     public var heartbeatSeconds = 30.0
 
+    public var thermalRoot = "/sys/class/thermal"
+    public var thermalSoft = 70.0
+    public var thermalHard = 80.0
+    public var thermalHysteresis = 5.0
+
+    public var motionEnabled = false
+    public var motionThreshold = 3.0
+    public var motionMaxSkipSeconds = 10.0
+
     public init() {}
 
     /// Where events can go (events.sink).
@@ -51,7 +60,8 @@ public struct DaemonConfig: Sendable, Equatable {
         "source.fps", "model.path", "model.head", "model.labels", "classify.threads", "classify.max_rate",
         "classify.cpu_budget", "classify.top_k", "events.sink", "events.path", "events.threshold", "events.min_frames",
         "events.window", "events.clear_frames", "events.hysteresis", "events.cooldown_seconds", "events.thresholds",
-        "events.ignore", "events.heartbeat_seconds",
+        "events.ignore", "events.heartbeat_seconds", "thermal.root", "thermal.soft_c", "thermal.hard_c",
+        "thermal.hysteresis_c", "motion.enabled", "motion.threshold", "motion.max_skip_seconds",
     ]
 
     /// Reads `file` (nil: defaults only), then the environment's overrides, and validates the result.
@@ -101,6 +111,16 @@ public struct DaemonConfig: Sendable, Equatable {
         c.thresholds = try reader.thresholds("events.thresholds") ?? c.thresholds
         c.ignore = try reader.strings("events.ignore") ?? c.ignore
         c.heartbeatSeconds = try reader.double("events.heartbeat_seconds", above: 0) ?? c.heartbeatSeconds
+        c.thermalRoot = try reader.string("thermal.root") ?? c.thermalRoot
+        c.thermalSoft = try reader.double("thermal.soft_c", in: 20...150) ?? c.thermalSoft
+        c.thermalHard = try reader.double("thermal.hard_c", in: 20...150) ?? c.thermalHard
+        c.thermalHysteresis = try reader.double("thermal.hysteresis_c", in: 0...50) ?? c.thermalHysteresis
+        c.motionEnabled = try reader.bool("motion.enabled") ?? c.motionEnabled
+        c.motionThreshold = try reader.double("motion.threshold", in: 0...255) ?? c.motionThreshold
+        c.motionMaxSkipSeconds = try reader.double("motion.max_skip_seconds", above: 0) ?? c.motionMaxSkipSeconds
+        guard c.thermalHard > c.thermalSoft else {
+            throw ConfigError("\(name): thermal.hard_c (\(c.thermalHard)) must be above thermal.soft_c (\(c.thermalSoft))")
+        }
         guard c.window >= c.minFrames else {
             throw ConfigError("\(name): events.window (\(c.window)) must be at least events.min_frames (\(c.minFrames))")
         }

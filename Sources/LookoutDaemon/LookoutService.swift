@@ -34,10 +34,15 @@ public struct Pipeline: Sendable {
     public var debounce: DebounceSettings
     public var heartbeatSeconds: Double
     public var context: EventContext
+    public var thermalZones: ThermalZones
+    public var thermal: ThermalGovernor
+    public var motion: MotionGate?
 
-    public init(labeller: Labeller, pacer: Pacer, debounce: DebounceSettings, heartbeatSeconds: Double, context: EventContext) {
+    public init(labeller: Labeller, pacer: Pacer, debounce: DebounceSettings, heartbeatSeconds: Double, context: EventContext,
+                thermalZones: ThermalZones, thermal: ThermalGovernor, motion: MotionGate?) {
         (self.labeller, self.pacer, self.debounce) = (labeller, pacer, debounce)
         (self.heartbeatSeconds, self.context) = (heartbeatSeconds, context)
+        (self.thermalZones, self.thermal, self.motion) = (thermalZones, thermal, motion)
     }
 }
 
@@ -62,6 +67,8 @@ public final class LookoutService: Service, @unchecked Sendable {
     struct Summary {
         var fps = 0.0, cpuCores = 0.0, latencyMs: Double?
         var last: (label: String, score: Float)?
+        var temperature: Double?
+        var thermal = ThermalGovernor.State.normal
     }
 
     public init(source: FrameSource, sink: EventSink, pipeline: Pipeline, liveness: Liveness = Liveness(), logger: Logger) {
@@ -81,6 +88,8 @@ public final class LookoutService: Service, @unchecked Sendable {
             if let latency = summary.latencyMs { parts.append(String(format: "latency %.0f ms", latency)) }
             parts.append(String(format: "CPU %.2f of %.2f cores", summary.cpuCores, pipeline.pacer.cpuBudget))
             parts.append("\(dropped) dropped")
+            if let t = summary.temperature { parts.append(String(format: "%.1f °C", t)) }
+            if summary.thermal != .normal { parts.append("thermal \(summary.thermal.rawValue)") }
             return parts.joined(separator: ", ")
         }
     }
@@ -111,6 +120,8 @@ public final class LookoutService: Service, @unchecked Sendable {
         var windowStart = monotonicSeconds(), windowCPU = processCPUSeconds(), windowCount: UInt64 = 0
         var last: (classification: Classification, wallClock: Date)?
         var cycle = (start: monotonicSeconds(), cpu: processCPUSeconds())
+        var skippedStatic: UInt64 = 0
+        var temperature: Double?, stretch = 1.0, lastThermalRead = -Double.infinity
         // Every started event gets its ended one: before a reload swaps the labels, and at shutdown.
         defer { if let last { finish(&debouncer, at: last.classification, wallClock: last.wallClock, context: pipeline.context) } }
 
@@ -124,40 +135,65 @@ public final class LookoutService: Service, @unchecked Sendable {
                 pipeline = new
                 debouncer = Debouncer(settings: new.debounce)
             }
-            // A frame made for the model before a reload (another input size) is dropped.
-            guard frame.image.width == pipeline.labeller.engine.input.width else {
-                lock.withLock { dropped += 1 }
-                continue
+            // The temperature, every 2 s: a hot board slows down, a very hot one pauses.
+            if monotonicSeconds() - lastThermalRead >= 2 {
+                lastThermalRead = monotonicSeconds()
+                temperature = pipeline.thermalZones.hottest()
+                let before = pipeline.thermal.state
+                stretch = pipeline.thermal.update(temperature)
+                if pipeline.thermal.state != before {
+                    let reading = String(format: "%.1f", temperature ?? 0), g = pipeline.thermal
+                    logger.warning("thermal: \(reading) °C, \(g.state.rawValue) (soft \(g.soft) °C, hard \(g.hard) °C)")
+                }
+                lock.withLock { summary.temperature = temperature; summary.thermal = pipeline.thermal.state }
             }
-            liveness.classifying(true)
-            let top = try pipeline.labeller.top(frame.image.pixels)
-            liveness.classifying(false)
-            let latency = (monotonicSeconds() - frame.capturedAt) * 1000
-            classifications += 1
-            windowCount += 1
-            let classification = Classification(frame: frame.number, capturedAt: frame.capturedAt, top: top, latencyMs: latency)
-            last = (classification, frame.wallClock)
-            lock.withLock { summary.last = top.first; summary.latencyMs = latency }
-            for event in debouncer.observe(classification) {
-                emit(event, wallClock: frame.wallClock, context: pipeline.context)
+            // Paused by the heat, or a still scene: no classification, but heartbeats go on.
+            var skip = stretch.isInfinite
+            if !skip, var gate = pipeline.motion {
+                skip = !gate.shouldClassify(frame.image, now: frame.capturedAt)
+                pipeline.motion = gate
+                if skip { skippedStatic += 1 }
+            }
+            // A frame made for the model before a reload (another input size) is dropped.
+            let stale = frame.image.width != pipeline.labeller.engine.input.width
+            if stale { lock.withLock { dropped += 1 } }
+            if !skip, !stale {
+                liveness.classifying(true)
+                let top = try pipeline.labeller.top(frame.image.pixels)
+                liveness.classifying(false)
+                let latency = (monotonicSeconds() - frame.capturedAt) * 1000
+                classifications += 1
+                windowCount += 1
+                let classification = Classification(frame: frame.number, capturedAt: frame.capturedAt, top: top, latencyMs: latency)
+                last = (classification, frame.wallClock)
+                lock.withLock { summary.last = top.first; summary.latencyMs = latency }
+                for event in debouncer.observe(classification) {
+                    emit(event, wallClock: frame.wallClock, context: pipeline.context)
+                }
             }
             let now = monotonicSeconds()
             if now - windowStart >= pipeline.heartbeatSeconds {
                 let fps = Double(windowCount) / (now - windowStart), cpu = (processCPUSeconds() - windowCPU) / (now - windowStart)
-                let (dropped, lastTop) = lock.withLock { () -> (UInt64, (label: String, score: Float)?) in
+                let (dropped, lastTop, latency) = lock.withLock { () -> (UInt64, (label: String, score: Float)?, Double?) in
                     summary.fps = fps
                     summary.cpuCores = cpu
-                    return (self.dropped, summary.last)
+                    return (self.dropped, summary.last, summary.latencyMs)
                 }
                 emit(.heartbeat(fps: fps, classifications: classifications, dropped: dropped, cpuCores: cpu,
-                                cpuBudget: pipeline.pacer.cpuBudget, lastLabel: lastTop?.label, latencyMs: latency),
+                                cpuBudget: pipeline.pacer.cpuBudget, lastLabel: lastTop?.label, latencyMs: latency,
+                                skippedStatic: skippedStatic, temperatureC: temperature, thermal: pipeline.thermal.state.rawValue),
                      context: pipeline.context)
                 (windowStart, windowCPU, windowCount) = (now, processCPUSeconds(), 0)
             }
+            if stretch.isInfinite {
+                try await Task.sleep(nanoseconds: 1_000_000_000)
+                continue
+            }
+            if skip || stale { continue }
             // Pace on all the CPU the process used since the last step (capture, conversion and
             // decoding included, also what ran while it waited), so the average is the budget.
             let cpu = processCPUSeconds()
-            let wait = pipeline.pacer.delay(startedAt: cycle.start, cpu: cpu - cycle.cpu, now: now)
+            let wait = pipeline.pacer.delay(startedAt: cycle.start, cpu: cpu - cycle.cpu, now: now, stretch: stretch)
             cycle = (now + wait, cpu)
             if wait > 0 { try await Task.sleep(nanoseconds: UInt64(wait * 1e9)) }
         }

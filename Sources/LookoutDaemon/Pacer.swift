@@ -14,8 +14,9 @@ public struct Pacer: Sendable {
     }
 
     /// Seconds to wait after a step that started at `started` (monotonic) during which the process used `cpu` seconds of CPU.
-    public func delay(startedAt started: Double, cpu: Double, now: Double) -> Double {
-        let earliest = started + max(1 / maxRate, cpu / cpuBudget)
+    /// `stretch` (≥ 1) lengthens the step further: the thermal backoff.
+    public func delay(startedAt started: Double, cpu: Double, now: Double, stretch: Double = 1) -> Double {
+        let earliest = started + max(1 / maxRate, cpu / cpuBudget) * stretch
         return max(0, earliest - now)
     }
 }

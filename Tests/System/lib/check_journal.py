@@ -27,7 +27,7 @@ def from_journal(path):
             if not name.startswith("LOOKOUT_"):
                 continue
             key = "top" if name == "LOOKOUT_TOPK" else name[len("LOOKOUT_"):].lower()
-            if key not in ("event", "camera", "label", "last_label", "captured_at", "model_sha256", "head", "snapshot"):
+            if key not in ("event", "camera", "label", "last_label", "captured_at", "model_sha256", "head", "snapshot", "thermal"):
                 value = json.loads(value)
             record[key] = value
         record["_message"], record["_message_id"], record["_priority"] = entry.get("MESSAGE"), entry.get("MESSAGE_ID"), entry.get("PRIORITY")

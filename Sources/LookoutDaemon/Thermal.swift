@@ -1,0 +1,55 @@
+import Foundation
+
+/// The board's temperature: the hottest of `ROOT/thermal_zone*/temp` (millidegrees Celsius, as
+/// Linux's thermal sysfs gives it). The root is configurable so tests use a folder of their own.
+public struct ThermalZones: Sendable {
+    public let root: String
+
+    public init(root: String) { self.root = root }
+
+    /// °C, or nil when there is no readable zone (no thermal sysfs on this machine).
+    public func hottest() -> Double? {
+        let zones = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).filter { $0.hasPrefix("thermal_zone") }
+        return zones.compactMap { zone -> Double? in
+            guard let text = try? String(contentsOfFile: "\(root)/\(zone)/temp", encoding: .utf8),
+                  let milli = Double(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return nil }
+            return milli / 1000
+        }.max()
+    }
+}
+
+/// Thermal backoff: below `soft` classification runs at full pace; from `soft` to `hard` its
+/// interval stretches linearly up to 4×; at `hard` it pauses. Leaving a state needs the temperature
+/// `hysteresis` below the limit that entered it, so the pace does not flap around a limit.
+public struct ThermalGovernor: Sendable, Equatable {
+    public enum State: String, Sendable { case normal, slowed, paused }
+
+    public let soft: Double, hard: Double, hysteresis: Double
+    public private(set) var state = State.normal
+
+    public init(soft: Double, hard: Double, hysteresis: Double) {
+        (self.soft, self.hard, self.hysteresis) = (soft, hard, hysteresis)
+    }
+
+    /// Updates the state for `celsius` (nil: unknown, stays as it is) and returns how much to
+    /// stretch the interval between classifications (1 = full pace; infinity = paused).
+    public mutating func update(_ celsius: Double?) -> Double {
+        guard let t = celsius else { return stretch(nil) }
+        switch state {
+        case .normal: if t >= hard { state = .paused } else if t >= soft { state = .slowed }
+        case .slowed: if t >= hard { state = .paused } else if t < soft - hysteresis { state = .normal }
+        case .paused: if t < hard - hysteresis { state = t >= soft - hysteresis ? .slowed : .normal }
+        }
+        return stretch(t)
+    }
+
+    private func stretch(_ t: Double?) -> Double {
+        switch state {
+        case .normal: return 1
+        case .paused: return .infinity
+        case .slowed:
+            let t = min(max(t ?? soft, soft), hard)
+            return 1 + 3 * (t - soft) / max(hard - soft, 0.001)
+        }
+    }
+}
