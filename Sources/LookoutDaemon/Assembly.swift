@@ -51,6 +51,7 @@ extension Pipeline {
             context: EventContext(camera: config.sourceName, modelSHA256: modelSHA256, head: config.modelHead),
             thermalZones: ThermalZones(root: config.thermalRoot),
             thermal: ThermalGovernor(soft: config.thermalSoft, hard: config.thermalHard, hysteresis: config.thermalHysteresis),
-            motion: config.motionEnabled ? MotionGate(threshold: config.motionThreshold, maxSkipSeconds: config.motionMaxSkipSeconds) : nil)
+            motion: config.motionEnabled ? MotionGate(threshold: config.motionThreshold, maxSkipSeconds: config.motionMaxSkipSeconds) : nil,
+            board: try config.powerBoard.map { try BoardProfile.load($0) })
     }
 }

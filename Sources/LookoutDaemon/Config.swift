@@ -45,6 +45,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var thermalHard = 80.0
     public var thermalHysteresis = 5.0
 
+    public var powerBoard: String?
+
     public var motionEnabled = false
     public var motionThreshold = 3.0
     public var motionMaxSkipSeconds = 10.0
@@ -61,7 +63,7 @@ public struct DaemonConfig: Sendable, Equatable {
         "classify.cpu_budget", "classify.top_k", "events.sink", "events.path", "events.threshold", "events.min_frames",
         "events.window", "events.clear_frames", "events.hysteresis", "events.cooldown_seconds", "events.thresholds",
         "events.ignore", "events.heartbeat_seconds", "thermal.root", "thermal.soft_c", "thermal.hard_c",
-        "thermal.hysteresis_c", "motion.enabled", "motion.threshold", "motion.max_skip_seconds",
+        "thermal.hysteresis_c", "motion.enabled", "motion.threshold", "motion.max_skip_seconds", "power.board",
     ]
 
     /// Reads `file` (nil: defaults only), then the environment's overrides, and validates the result.
@@ -115,6 +117,7 @@ public struct DaemonConfig: Sendable, Equatable {
         c.thermalSoft = try reader.double("thermal.soft_c", in: 20...150) ?? c.thermalSoft
         c.thermalHard = try reader.double("thermal.hard_c", in: 20...150) ?? c.thermalHard
         c.thermalHysteresis = try reader.double("thermal.hysteresis_c", in: 0...50) ?? c.thermalHysteresis
+        c.powerBoard = try reader.string("power.board")
         c.motionEnabled = try reader.bool("motion.enabled") ?? c.motionEnabled
         c.motionThreshold = try reader.double("motion.threshold", in: 0...255) ?? c.motionThreshold
         c.motionMaxSkipSeconds = try reader.double("motion.max_skip_seconds", above: 0) ?? c.motionMaxSkipSeconds

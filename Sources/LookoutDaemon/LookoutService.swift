@@ -37,12 +37,13 @@ public struct Pipeline: Sendable {
     public var thermalZones: ThermalZones
     public var thermal: ThermalGovernor
     public var motion: MotionGate?
+    public var board: BoardProfile?
 
     public init(labeller: Labeller, pacer: Pacer, debounce: DebounceSettings, heartbeatSeconds: Double, context: EventContext,
-                thermalZones: ThermalZones, thermal: ThermalGovernor, motion: MotionGate?) {
+                thermalZones: ThermalZones, thermal: ThermalGovernor, motion: MotionGate?, board: BoardProfile?) {
         (self.labeller, self.pacer, self.debounce) = (labeller, pacer, debounce)
         (self.heartbeatSeconds, self.context) = (heartbeatSeconds, context)
-        (self.thermalZones, self.thermal, self.motion) = (thermalZones, thermal, motion)
+        (self.thermalZones, self.thermal, self.motion, self.board) = (thermalZones, thermal, motion, board)
     }
 }
 
@@ -69,6 +70,7 @@ public final class LookoutService: Service, @unchecked Sendable {
         var last: (label: String, score: Float)?
         var temperature: Double?
         var thermal = ThermalGovernor.State.normal
+        var watts: Double?
     }
 
     public init(source: FrameSource, sink: EventSink, pipeline: Pipeline, liveness: Liveness = Liveness(), logger: Logger) {
@@ -89,6 +91,7 @@ public final class LookoutService: Service, @unchecked Sendable {
             parts.append(String(format: "CPU %.2f of %.2f cores", summary.cpuCores, pipeline.pacer.cpuBudget))
             parts.append("\(dropped) dropped")
             if let t = summary.temperature { parts.append(String(format: "%.1f °C", t)) }
+            if let w = summary.watts { parts.append(String(format: "~%.1f W (estimate)", w)) }
             if summary.thermal != .normal { parts.append("thermal \(summary.thermal.rawValue)") }
             return parts.joined(separator: ", ")
         }
@@ -174,14 +177,17 @@ public final class LookoutService: Service, @unchecked Sendable {
             let now = monotonicSeconds()
             if now - windowStart >= pipeline.heartbeatSeconds {
                 let fps = Double(windowCount) / (now - windowStart), cpu = (processCPUSeconds() - windowCPU) / (now - windowStart)
+                let watts = pipeline.board?.estimatedWatts(cpuCores: cpu)
                 let (dropped, lastTop, latency) = lock.withLock { () -> (UInt64, (label: String, score: Float)?, Double?) in
                     summary.fps = fps
                     summary.cpuCores = cpu
+                    summary.watts = watts
                     return (self.dropped, summary.last, summary.latencyMs)
                 }
                 emit(.heartbeat(fps: fps, classifications: classifications, dropped: dropped, cpuCores: cpu,
                                 cpuBudget: pipeline.pacer.cpuBudget, lastLabel: lastTop?.label, latencyMs: latency,
-                                skippedStatic: skippedStatic, temperatureC: temperature, thermal: pipeline.thermal.state.rawValue),
+                                skippedStatic: skippedStatic, temperatureC: temperature, thermal: pipeline.thermal.state.rawValue,
+                                powerWEstimate: watts),
                      context: pipeline.context)
                 (windowStart, windowCPU, windowCount) = (now, processCPUSeconds(), 0)
             }
