@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import LookoutEngine
 import LookoutEvents
 import LookoutModels
@@ -52,6 +53,12 @@ extension Pipeline {
             thermalZones: ThermalZones(root: config.thermalRoot),
             thermal: ThermalGovernor(soft: config.thermalSoft, hard: config.thermalHard, hysteresis: config.thermalHysteresis),
             motion: config.motionEnabled ? MotionGate(threshold: config.motionThreshold, maxSkipSeconds: config.motionMaxSkipSeconds) : nil,
-            board: try config.powerBoard.map { try BoardProfile.load($0) })
+            board: try config.powerBoard.map { try BoardProfile.load($0) },
+            inbox: config.inboxPath.map {
+                Inbox(settings: .init(path: $0, uncertain: Float(config.inboxUncertainLow)..<Float(config.inboxUncertainHigh),
+                                      onStarted: config.inboxOnStarted, minIntervalSeconds: config.inboxMinIntervalSeconds,
+                                      maxBytes: Int(config.inboxMaxMegabytes * 1_000_000)),
+                      logger: Logger(label: "lookoutd"))
+            })
     }
 }

@@ -47,6 +47,13 @@ public struct DaemonConfig: Sendable, Equatable {
 
     public var powerBoard: String?
 
+    public var inboxPath: String?
+    public var inboxUncertainLow = 0.3
+    public var inboxUncertainHigh = 0.6
+    public var inboxOnStarted = true
+    public var inboxMinIntervalSeconds = 5.0
+    public var inboxMaxMegabytes = 200.0
+
     public var motionEnabled = false
     public var motionThreshold = 3.0
     public var motionMaxSkipSeconds = 10.0
@@ -63,7 +70,8 @@ public struct DaemonConfig: Sendable, Equatable {
         "classify.cpu_budget", "classify.top_k", "events.sink", "events.path", "events.threshold", "events.min_frames",
         "events.window", "events.clear_frames", "events.hysteresis", "events.cooldown_seconds", "events.thresholds",
         "events.ignore", "events.heartbeat_seconds", "thermal.root", "thermal.soft_c", "thermal.hard_c",
-        "thermal.hysteresis_c", "motion.enabled", "motion.threshold", "motion.max_skip_seconds", "power.board",
+        "thermal.hysteresis_c", "motion.enabled", "motion.threshold", "motion.max_skip_seconds", "power.board", "inbox.path", "inbox.uncertain_low", "inbox.uncertain_high",
+        "inbox.on_started", "inbox.min_interval_seconds", "inbox.max_megabytes",
     ]
 
     /// Reads `file` (nil: defaults only), then the environment's overrides, and validates the result.
@@ -118,6 +126,15 @@ public struct DaemonConfig: Sendable, Equatable {
         c.thermalHard = try reader.double("thermal.hard_c", in: 20...150) ?? c.thermalHard
         c.thermalHysteresis = try reader.double("thermal.hysteresis_c", in: 0...50) ?? c.thermalHysteresis
         c.powerBoard = try reader.string("power.board")
+        c.inboxPath = try reader.string("inbox.path")
+        c.inboxUncertainLow = try reader.double("inbox.uncertain_low", in: 0...1) ?? c.inboxUncertainLow
+        c.inboxUncertainHigh = try reader.double("inbox.uncertain_high", in: 0...1) ?? c.inboxUncertainHigh
+        c.inboxOnStarted = try reader.bool("inbox.on_started") ?? c.inboxOnStarted
+        c.inboxMinIntervalSeconds = try reader.double("inbox.min_interval_seconds", in: 0...86400) ?? c.inboxMinIntervalSeconds
+        c.inboxMaxMegabytes = try reader.double("inbox.max_megabytes", above: 0) ?? c.inboxMaxMegabytes
+        guard c.inboxUncertainHigh >= c.inboxUncertainLow else {
+            throw ConfigError("\(name): inbox.uncertain_high (\(c.inboxUncertainHigh)) must be at least inbox.uncertain_low (\(c.inboxUncertainLow))")
+        }
         c.motionEnabled = try reader.bool("motion.enabled") ?? c.motionEnabled
         c.motionThreshold = try reader.double("motion.threshold", in: 0...255) ?? c.motionThreshold
         c.motionMaxSkipSeconds = try reader.double("motion.max_skip_seconds", above: 0) ?? c.motionMaxSkipSeconds

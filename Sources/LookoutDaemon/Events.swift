@@ -4,7 +4,8 @@ import Foundation
 public enum DaemonEvent: Sendable {
     public struct Score: Codable, Sendable { public var label: String; public var score: Float }
 
-    case started(label: String, confidence: Float, top: [Score], frame: UInt64, capturedAt: Date, latencyMs: Double)
+    case started(label: String, confidence: Float, top: [Score], frame: UInt64, capturedAt: Date, latencyMs: Double,
+                 snapshot: String?)
     case ended(label: String, durationSeconds: Double, peakConfidence: Float, frame: UInt64, capturedAt: Date)
     case heartbeat(fps: Double, classifications: UInt64, dropped: UInt64, cpuCores: Double, cpuBudget: Double,
                    lastLabel: String?, latencyMs: Double?, skippedStatic: UInt64, temperatureC: Double?, thermal: String,
@@ -37,10 +38,10 @@ extension DaemonEvent {
         var object: [String: Any] = ["event": kind, "camera": context.camera, "model_sha256": context.modelSHA256,
                                      "head": context.head ?? NSNull()]
         switch self {
-        case .started(let label, let confidence, let top, let frame, let capturedAt, let latency):
+        case .started(let label, let confidence, let top, let frame, let capturedAt, let latency, let snapshot):
             object.merge(["label": label, "confidence": Double(confidence),
                           "top": top.map { ["label": $0.label, "score": Double($0.score)] }, "frame": frame,
-                          "captured_at": timestamp(capturedAt), "latency_ms": latency]) { $1 }
+                          "captured_at": timestamp(capturedAt), "latency_ms": latency, "snapshot": snapshot ?? NSNull()]) { $1 }
         case .ended(let label, let duration, let peak, let frame, let capturedAt):
             object.merge(["label": label, "duration_s": duration, "peak_confidence": Double(peak),
                           "frame": frame, "captured_at": timestamp(capturedAt)]) { $1 }
@@ -59,7 +60,7 @@ extension DaemonEvent {
     public func sentence(camera: String) -> String {
         let where_ = (camera as NSString).lastPathComponent
         switch self {
-        case .started(let label, let confidence, _, _, _, _):
+        case .started(let label, let confidence, _, _, _, _, _):
             return "\(label) seen on \(where_) (\(String(format: "%.2f", confidence)))"
         case .ended(let label, let duration, let peak, _, _):
             return "\(label) gone from \(where_) after \(String(format: "%.1f", duration)) s (peak \(String(format: "%.2f", peak)))"

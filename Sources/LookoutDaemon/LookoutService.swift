@@ -38,12 +38,13 @@ public struct Pipeline: Sendable {
     public var thermal: ThermalGovernor
     public var motion: MotionGate?
     public var board: BoardProfile?
+    public var inbox: Inbox?
 
     public init(labeller: Labeller, pacer: Pacer, debounce: DebounceSettings, heartbeatSeconds: Double, context: EventContext,
-                thermalZones: ThermalZones, thermal: ThermalGovernor, motion: MotionGate?, board: BoardProfile?) {
+                thermalZones: ThermalZones, thermal: ThermalGovernor, motion: MotionGate?, board: BoardProfile?, inbox: Inbox?) {
         (self.labeller, self.pacer, self.debounce) = (labeller, pacer, debounce)
         (self.heartbeatSeconds, self.context) = (heartbeatSeconds, context)
-        (self.thermalZones, self.thermal, self.motion, self.board) = (thermalZones, thermal, motion, board)
+        (self.thermalZones, self.thermal, self.motion, self.board, self.inbox) = (thermalZones, thermal, motion, board, inbox)
     }
 }
 
@@ -170,8 +171,16 @@ public final class LookoutService: Service, @unchecked Sendable {
                 let classification = Classification(frame: frame.number, capturedAt: frame.capturedAt, top: top, latencyMs: latency)
                 last = (classification, frame.wallClock)
                 lock.withLock { summary.last = top.first; summary.latencyMs = latency }
-                for event in debouncer.observe(classification) {
-                    emit(event, wallClock: frame.wallClock, context: pipeline.context)
+                let events = debouncer.observe(classification)
+                let started = events.contains { if case .started = $0 { true } else { false } }
+                let snapshot = pipeline.inbox.flatMap { inbox in
+                    inbox.reason(top: top, started: started).flatMap {
+                        inbox.save(frame.image, reason: $0, top: top, frame: frame.number, capturedAt: frame.wallClock,
+                                   context: pipeline.context)
+                    }
+                }
+                for event in events {
+                    emit(event, wallClock: frame.wallClock, context: pipeline.context, snapshot: snapshot)
                 }
             }
             let now = monotonicSeconds()
@@ -209,11 +218,11 @@ public final class LookoutService: Service, @unchecked Sendable {
         for event in debouncer.finish(at: c) { emit(event, wallClock: wallClock, context: context) }
     }
 
-    private func emit(_ event: RecognitionEvent, wallClock: Date, context: EventContext) {
+    private func emit(_ event: RecognitionEvent, wallClock: Date, context: EventContext, snapshot: String? = nil) {
         switch event {
         case .started(let label, let confidence, let at):
             emit(.started(label: label, confidence: confidence, top: at.top.map { .init(label: $0.label, score: $0.score) },
-                          frame: at.frame, capturedAt: wallClock, latencyMs: at.latencyMs), context: context)
+                          frame: at.frame, capturedAt: wallClock, latencyMs: at.latencyMs, snapshot: snapshot), context: context)
         case .ended(let label, let duration, let peak, let at):
             emit(.ended(label: label, durationSeconds: duration, peakConfidence: peak, frame: at.frame, capturedAt: wallClock),
                  context: context)

@@ -1,0 +1,118 @@
+import Foundation
+import LookoutDaemon
+import LookoutImaging
+import LookoutTestSupport
+import Logging
+import XCTest
+
+final class InboxTests: XCTestCase {
+    let context = EventContext(camera: "/dev/video0", modelSHA256: "abc", head: nil)
+
+    func folder() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("inbox-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    func testBandRateLimitQuotaAndSidecar() throws {
+        let path = try folder()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let cat = try ImagePreprocessor.load(file: Fixtures.photo("cat.png").path, size: 224)
+        let log = LogLines()
+        let inbox = Inbox(settings: .init(path: path, uncertain: 0.3..<0.6, onStarted: true, minIntervalSeconds: 5, maxBytes: 60_000),
+                          logger: log.logger)
+        let unsure: [(label: String, score: Float)] = [("tabby", 0.45), ("Egyptian cat", 0.40)]
+        let sure: [(label: String, score: Float)] = [("tabby", 0.95)]
+        XCTAssertEqual(inbox.reason(top: unsure, started: false), .uncertain)
+        XCTAssertNil(inbox.reason(top: sure, started: false), "a confident frame is not a hard example")
+        XCTAssertEqual(inbox.reason(top: sure, started: true), .started)
+
+        let first = try XCTUnwrap(inbox.save(cat, reason: .uncertain, top: unsure, frame: 7, capturedAt: Date(), context: context, now: 100))
+        XCTAssertTrue(first.hasPrefix("\(path)/tabby/") && first.hasSuffix("-7.jpg"), first)
+        XCTAssertEqual(try ImageDecoder.decode(file: first).width, 224, "a readable JPEG of the model's input")
+        let sidecar = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: String(first.dropLast(4)) + ".json"))) as? [String: Any]
+        XCTAssertEqual(sidecar?["reason"] as? String, "uncertain")
+        XCTAssertEqual((sidecar?["top"] as? [[String: Any]])?.first?["label"] as? String, "tabby")
+        XCTAssertNil(inbox.save(cat, reason: .uncertain, top: unsure, frame: 8, capturedAt: Date(), context: context, now: 103),
+                     "rate limit: one snapshot per 5 s")
+        XCTAssertNotNil(inbox.save(cat, reason: .started, top: sure, frame: 9, capturedAt: Date(), context: context, now: 105))
+        // The quota (60 kB) lets a few ~15 kB snapshots in, then stops, saying so once.
+        var now = 110.0
+        while inbox.save(cat, reason: .uncertain, top: unsure, frame: UInt64(now), capturedAt: Date(), context: context, now: now) != nil { now += 5 }
+        _ = inbox.save(cat, reason: .uncertain, top: unsure, frame: 1000, capturedAt: Date(), context: context, now: now + 100)
+        XCTAssertLessThanOrEqual(Inbox.size(of: path), 60_000)
+        XCTAssertEqual(log.lines.filter { $0.contains("reached its quota") }.count, 1, "\(log.lines)")
+    }
+
+    /// A real full disk (a 64 kB tmpfs): lookoutd keeps classifying, stops saving, says so once,
+    /// and leaves no snapshot without its sidecar.
+    func testFullDiskStopsSavingNotTheDaemon() throws {
+        let path = try folder()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        guard mount(path) else { throw XCTSkip("cannot mount a tmpfs here (needs root)") }
+        defer { _ = Process.run("/bin/umount", [path]) }
+        let replay = try folder()
+        defer { try? FileManager.default.removeItem(atPath: replay) }
+        // 16 frames of 4 photos: more snapshots than 64 kB hold.
+        for i in 0..<16 {
+            let photo = ["cat.png", "hot_dog.jpg", "owl.jpg", "parrot.jpg"][i % 4]
+            try FileManager.default.createSymbolicLink(atPath: "\(replay)/\(String(format: "%02d", i)).\((photo as NSString).pathExtension)",
+                                                       withDestinationPath: try Fixtures.photo(photo).path)
+        }
+        let run = try Run.executable("lookoutd", ["--source", replay, "--model", "mobilenet_v1_0.25_128_quant"], environment: [
+            "LOOKOUT_INBOX_PATH": path, "LOOKOUT_INBOX_MIN_INTERVAL_SECONDS": "0", "LOOKOUT_INBOX_UNCERTAIN_LOW": "0",
+            "LOOKOUT_INBOX_UNCERTAIN_HIGH": "1", "LOOKOUT_SOURCE_REPLAY_LOOP": "false", "LOOKOUT_SOURCE_REPLAY_FPS": "20",
+            "LOOKOUT_CLASSIFY_MAX_RATE": "50", "LOOKOUT_CLASSIFY_CPU_BUDGET": "2", "LOOKOUT_EVENTS_HEARTBEAT_SECONDS": "0.1",
+            "LOOKOUT_EVENTS_MIN_FRAMES": "1", "LOOKOUT_EVENTS_WINDOW": "1", "LOOKOUT_EVENTS_THRESHOLD": "0.2",
+        ])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(run.stderr.components(separatedBy: "not saving snapshots").count - 1, 1, run.stderr)
+        XCTAssertTrue(run.stderr.contains("(disk full)"), run.stderr)
+        let files = FileManager.default.enumerator(atPath: path)?.allObjects as? [String] ?? []
+        let jpegs = files.filter { $0.hasSuffix(".jpg") }
+        XCTAssertGreaterThan(jpegs.count, 0, "some snapshots fit before the disk filled")
+        for jpeg in jpegs { XCTAssertTrue(files.contains(String(jpeg.dropLast(4)) + ".json"), "\(jpeg) has its sidecar") }
+        XCTAssertFalse(files.contains { $0.contains(".tmp-") }, "no half-written files: \(files)")
+        let started = run.stdout.split(separator: "\n").filter { $0.contains("\"started\"") }
+        XCTAssertGreaterThan(started.count, 0)
+        XCTAssertTrue(started.contains { $0.contains("\"snapshot\":\"\(path)/") }, "a started event names its snapshot")
+    }
+
+    func mount(_ path: String) -> Bool {
+        Process.run("/bin/mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", path]) == 0
+    }
+}
+
+extension Process {
+    static func run(_ tool: String, _ arguments: [String]) -> Int32 {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: tool)
+        p.arguments = arguments
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return -1 }
+        p.waitUntilExit()
+        return p.terminationStatus
+    }
+}
+
+/// A logger whose lines the test can read.
+final class LogLines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var collected: [String] = []
+    var lines: [String] { lock.withLock { collected } }
+
+    var logger: Logger {
+        Logger(label: "test") { _ in Handler(sink: self) }
+    }
+
+    struct Handler: LogHandler {
+        let sink: LogLines
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) { sink.lock.withLock { sink.collected.append(event.message.description) } }
+    }
+}
