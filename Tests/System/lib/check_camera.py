@@ -2,13 +2,9 @@
 import json, sys
 from pathlib import Path
 
-OUT, HZ = Path(sys.argv[1]), int(sys.argv[2])
-failures = []
+from checks import check, failures, finish
 
-def check(ok, what):
-    print(("ok   " if ok else "FAIL ") + what)
-    if not ok:
-        failures.append(what)
+OUT, HZ = Path(sys.argv[1]), int(sys.argv[2])
 
 def read(name):
     path = OUT / name
@@ -59,8 +55,4 @@ saved = [l for l in read("capture.txt").splitlines() if l.endswith(".jpg") or ".
 check(len(saved) == 3, f"lookout capture saved 3 frames: {read('capture.txt').strip()[:200]}")
 classified = [json.loads(l) for l in read("classify.txt").splitlines() if l.startswith("{")]
 check(len(classified) == 3, f"lookout classify reads each saved frame ({len(classified)})")
-if failures:
-    print("--- a.log\n" + read("a.log")[-3000:] + "\n--- b.log\n" + b_log[-1500:])
-    print(f"{len(failures)} camera checks failed")
-    sys.exit(1)
-print("camera: all checks passed")
+finish("camera", "--- a.log\n" + read("a.log")[-3000:] + "\n--- b.log\n" + b_log[-1500:])

@@ -2,13 +2,9 @@
 import json, sys
 from pathlib import Path
 
-W = Path(sys.argv[1])
-failures = []
+from checks import check, failures, finish
 
-def check(ok, what):
-    print(("ok   " if ok else "FAIL ") + what)
-    if not ok:
-        failures.append(what)
+W = Path(sys.argv[1])
 
 def lines(path):
     return [json.loads(l) for l in path.read_text().splitlines() if l.startswith("{")]
@@ -78,7 +74,4 @@ got = sorted(identity(e) for e in run2 + fallback if e["event"] != "heartbeat")
 check(got == sorted(identity(e) for e in recognitions),
       f"run 2: journal ({len(run2)}) + stderr ({len(fallback)}) hold all {len(recognitions)} started/ended events, none lost")
 
-if failures:
-    print(f"{len(failures)} journal checks failed")
-    sys.exit(1)
-print("journal: all checks passed")
+finish("journal")
