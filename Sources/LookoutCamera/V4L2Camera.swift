@@ -127,30 +127,11 @@ public final class V4L2Camera {
         return try body(UnsafeRawBufferPointer(start: buffers[Int(index)].start, count: Int(used)), format)
     }
 
-    /// The frame, cropped and resized to size×size (the model's input), from whatever format streams.
-    public func nextImage(timeout: Double, size: Int) throws -> RGBImage {
+    /// The next frame, copied out of the driver's buffer; a short or corrupt one throws `.badFrame`.
+    public func nextFrame(timeout: Double) throws -> RawFrame {
         try next(timeout: timeout) { bytes, format in
             do {
-                if format == .mjpeg {
-                    let decoded = try ImageDecoder.decode(Array(bytes), name: "MJPEG frame", minimumSide: size)
-                    return Resize.cropAndResize(decoded, to: size, crop: .standard)
-                }
-                let kind: CameraFrame.Format = format == .yuyv ? .yuyv : format == .nv12 ? .nv12 : .rgb24
-                let frame = try CameraFrame(width: width, height: height, format: kind, bytesPerLine: bytesPerLine, bytes: bytes)
-                return Resize.cropAndResize(frame, to: size, crop: .standard)
-            } catch {
-                throw CameraError(.badFrame, path, "\(error)")
-            }
-        }
-    }
-
-    /// The whole frame as RGB (for saving training images).
-    public func nextFullImage(timeout: Double) throws -> RGBImage {
-        try next(timeout: timeout) { bytes, format in
-            do {
-                if format == .mjpeg { return try ImageDecoder.decode(Array(bytes), name: "MJPEG frame") }
-                let kind: CameraFrame.Format = format == .yuyv ? .yuyv : format == .nv12 ? .nv12 : .rgb24
-                return try CameraFrame(width: width, height: height, format: kind, bytesPerLine: bytesPerLine, bytes: bytes).rgb()
+                return try RawFrame(bytes, format: format, width: width, height: height, bytesPerLine: bytesPerLine)
             } catch {
                 throw CameraError(.badFrame, path, "\(error)")
             }

@@ -1,5 +1,6 @@
 import Foundation
 import LookoutCamera
+import LookoutImaging
 
 /// A V4L2 camera as a frame source that never gives up: a missing, busy, unplugged or silent camera
 /// is reported once per change of state and retried with backoff (1 s doubling to 30 s), and the
@@ -36,11 +37,16 @@ public struct CameraSource: FrameSource {
                     backoff = 1
                     while !stop.isSet {
                         do {
-                            let image = try camera.nextImage(timeout: 2, size: size())
+                            let raw = try camera.nextFrame(timeout: 2)
+                            let captured = monotonicSeconds(), wall = Date()
+                            let thumbnail = try raw.thumbnail(side: MotionGate.side)
                             number += 1
-                            continuation.yield(Frame(number: number, capturedAt: monotonicSeconds(), wallClock: Date(), image: image))
+                            continuation.yield(Frame(number: number, capturedAt: captured, wallClock: wall, thumbnail: thumbnail,
+                                                     image: { try raw.image(size: $0) }))
                         } catch let error as CameraError where error.kind == .badFrame {
                             onBadFrame(error.description)
+                        } catch let error as ImageError {
+                            onBadFrame("\(device): \(error)")  // an MJPEG frame that does not decode
                         }
                     }
                 } catch {

@@ -1,14 +1,32 @@
 import Foundation
 import LookoutImaging
 
-/// A frame ready for the model: already cropped and resized to its input.
+/// A captured frame: its grey thumbnail for the motion gate at once, the model's input only when
+/// asked (most camera frames are replaced by newer ones, or skipped as a still scene, before that).
 public struct Frame: Sendable {
     public var number: UInt64
     /// Monotonic capture time in seconds (for durations and latency).
     public var capturedAt: Double
     /// Wall-clock capture time (for the events).
     public var wallClock: Date
-    public var image: RGBImage
+    /// A 32×32 grey thumbnail of the whole frame (`MotionGate.side`).
+    public var thumbnail: [UInt8]
+    private let makeImage: @Sendable (Int) throws -> RGBImage
+
+    public init(number: UInt64, capturedAt: Double, wallClock: Date, thumbnail: [UInt8],
+                image: @escaping @Sendable (Int) throws -> RGBImage) {
+        (self.number, self.capturedAt, self.wallClock, self.thumbnail, makeImage) = (number, capturedAt, wallClock, thumbnail, image)
+    }
+
+    /// A frame whose model input is already made.
+    public init(number: UInt64, capturedAt: Double, wallClock: Date, image: RGBImage) {
+        self.init(number: number, capturedAt: capturedAt, wallClock: wallClock,
+                  thumbnail: greyThumbnail(width: image.width, height: image.height, side: MotionGate.side, luma: image.luma),
+                  image: { _ in image })
+    }
+
+    /// The model's input, size×size (a frame made before a reload may come at the old size).
+    public func image(size: Int) throws -> RGBImage { try makeImage(size) }
 }
 
 /// Where frames come from: a camera, or a folder replayed at a steady rate.

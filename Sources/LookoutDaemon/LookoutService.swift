@@ -1,6 +1,7 @@
 import Foundation
 import LookoutEngine
 import LookoutEvents
+import LookoutImaging
 import LookoutTraining
 import Logging
 import ServiceLifecycle
@@ -154,16 +155,26 @@ public final class LookoutService: Service, @unchecked Sendable {
             // Paused by the heat, or a still scene: no classification, but heartbeats go on.
             var skip = stretch.isInfinite
             if !skip, var gate = pipeline.motion {
-                skip = !gate.shouldClassify(frame.image, now: frame.capturedAt)
+                skip = !gate.shouldClassify(thumbnail: frame.thumbnail, now: frame.capturedAt)
                 pipeline.motion = gate
                 if skip { skippedStatic += 1 }
             }
-            // A frame made for the model before a reload (another input size) is dropped.
-            let stale = frame.image.width != pipeline.labeller.engine.input.width
-            if stale { lock.withLock { dropped += 1 } }
-            if !skip, !stale {
+            // Only now is the frame converted to the model's input. One that cannot be (a corrupt
+            // MJPEG frame), or that was made for the model before a reload (another size), is dropped.
+            var image: RGBImage?
+            if !skip {
+                let size = pipeline.labeller.engine.input.width
+                do {
+                    image = try frame.image(size: size)
+                    if image?.width != size { image = nil }
+                } catch {
+                    logger.warning("frame \(frame.number) skipped: \(error)")
+                }
+                if image == nil { lock.withLock { dropped += 1 } }
+            }
+            if let image {
                 liveness.classifying(true)
-                let top = try pipeline.labeller.top(frame.image.pixels)
+                let top = try pipeline.labeller.top(image.pixels)
                 liveness.classifying(false)
                 let latency = (monotonicSeconds() - frame.capturedAt) * 1000
                 classifications += 1
@@ -175,7 +186,7 @@ public final class LookoutService: Service, @unchecked Sendable {
                 let started = events.contains { if case .started = $0 { true } else { false } }
                 let snapshot = pipeline.inbox.flatMap { inbox in
                     inbox.reason(top: top, started: started).flatMap {
-                        inbox.save(frame.image, reason: $0, top: top, frame: frame.number, capturedAt: frame.wallClock,
+                        inbox.save(image, reason: $0, top: top, frame: frame.number, capturedAt: frame.wallClock,
                                    context: pipeline.context)
                     }
                 }
@@ -204,7 +215,7 @@ public final class LookoutService: Service, @unchecked Sendable {
                 try await Task.sleep(nanoseconds: 1_000_000_000)
                 continue
             }
-            if skip || stale { continue }
+            if image == nil { continue }
             // Pace on all the CPU the process used since the last step (capture, conversion and
             // decoding included, also what ran while it waited), so the average is the budget.
             let cpu = processCPUSeconds()

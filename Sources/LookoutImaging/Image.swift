@@ -47,3 +47,32 @@ public struct ImageError: Error, CustomStringConvertible {
     public let description: String
     public init(_ name: String, _ cause: String) { description = "\(name): \(cause)" }
 }
+
+/// A side×side grid of mean luma (0–255) over an image: what the motion gate compares. `luma(x, y)`
+/// reads one pixel; every other row and column of each cell is enough for a difference measure.
+public func greyThumbnail(width: Int, height: Int, side: Int, luma: (Int, Int) -> Int) -> [UInt8] {
+    var cells = [UInt8](repeating: 0, count: side * side)
+    let cellW = max(width / side, 1), cellH = max(height / side, 1)
+    for cy in 0..<side {
+        for cx in 0..<side {
+            var sum = 0, n = 0
+            for y in stride(from: cy * cellH, to: min((cy + 1) * cellH, height), by: 2) {
+                for x in stride(from: cx * cellW, to: min((cx + 1) * cellW, width), by: 2) {
+                    sum &+= luma(x, y)
+                    n += 1
+                }
+            }
+            cells[cy * side + cx] = UInt8(clamping: n > 0 ? sum / n : 0)
+        }
+    }
+    return cells
+}
+
+extension RGBImage {
+    /// BT.601 luma of pixel (x, y).
+    @inline(__always)
+    public func luma(_ x: Int, _ y: Int) -> Int {
+        let i = (y * width + x) * 3
+        return (Int(pixels[i]) &* 77 &+ Int(pixels[i + 1]) &* 150 &+ Int(pixels[i + 2]) &* 29) >> 8
+    }
+}

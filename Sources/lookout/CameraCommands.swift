@@ -111,13 +111,18 @@ struct Capture: ParsableCommand {
         stamp.timeZone = TimeZone(identifier: "UTC")
         var saved = 0, lastSave = -Double.infinity
         while saved < count {
-            let image: RGBImage
-            do { image = try camera.nextFullImage(timeout: 5) } catch let error as CameraError where error.kind == .badFrame {
+            let frame: RawFrame
+            do { frame = try camera.nextFrame(timeout: 5) } catch let error as CameraError where error.kind == .badFrame {
                 FileHandle.standardError.write(Data("capture: skipped a frame: \(error)\n".utf8))
                 continue
             } catch { throw CLIError("\(error)") }
             // Keep the stream flowing between saves, so each saved frame is a fresh one.
             guard Date().timeIntervalSince1970 - lastSave >= interval else { continue }
+            let image: RGBImage
+            do { image = try frame.fullImage() } catch {
+                FileHandle.standardError.write(Data("capture: skipped a frame: \(device): \(error)\n".utf8))
+                continue
+            }
             lastSave = Date().timeIntervalSince1970
             let base = "\(label)-\(stamp.string(from: Date()))"
             var file = folder.appendingPathComponent("\(base).jpg"), n = 1

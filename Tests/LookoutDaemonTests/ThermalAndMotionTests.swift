@@ -63,21 +63,25 @@ final class ThermalAndMotionTests: XCTestCase {
     }
 
     func testMotionGateSkipsAStillSceneAndPassesAChange() throws {
-        let cat = try ImagePreprocessor.load(file: Fixtures.photo("cat.png").path, size: 224)
-        let dog = try ImagePreprocessor.load(file: Fixtures.photo("hot_dog.jpg").path, size: 224)
+        func thumbnail(_ image: RGBImage) -> [UInt8] {
+            greyThumbnail(width: image.width, height: image.height, side: MotionGate.side, luma: image.luma)
+        }
+        let cat = thumbnail(try ImagePreprocessor.load(file: Fixtures.photo("cat.png").path, size: 224))
+        let dogImage = try ImagePreprocessor.load(file: Fixtures.photo("hot_dog.jpg").path, size: 224)
+        let dog = thumbnail(dogImage)
         var gate = MotionGate(threshold: 3, maxSkipSeconds: 10)
-        XCTAssertTrue(gate.shouldClassify(cat, now: 0), "the first frame is classified")
-        XCTAssertFalse(gate.shouldClassify(cat, now: 1), "the same scene is skipped")
-        XCTAssertFalse(gate.shouldClassify(cat, now: 9.9))
-        XCTAssertTrue(gate.shouldClassify(cat, now: 10), "… until max_skip_seconds")
-        XCTAssertTrue(gate.shouldClassify(dog, now: 11), "a different scene passes at once")
+        XCTAssertTrue(gate.shouldClassify(thumbnail: cat, now: 0), "the first frame is classified")
+        XCTAssertFalse(gate.shouldClassify(thumbnail: cat, now: 1), "the same scene is skipped")
+        XCTAssertFalse(gate.shouldClassify(thumbnail: cat, now: 9.9))
+        XCTAssertTrue(gate.shouldClassify(thumbnail: cat, now: 10), "… until max_skip_seconds")
+        XCTAssertTrue(gate.shouldClassify(thumbnail: dog, now: 11), "a different scene passes at once")
         // Sensor noise (±2 levels) is not motion.
-        var noisy = dog
+        var noisy = dogImage
         for i in noisy.pixels.indices { noisy.pixels[i] = UInt8(clamping: Int(noisy.pixels[i]) + (i % 5) - 2) }
-        XCTAssertFalse(gate.shouldClassify(noisy, now: 12))
+        XCTAssertFalse(gate.shouldClassify(thumbnail: thumbnail(noisy), now: 12))
         let started = Date()
-        for i in 0..<200 { _ = gate.shouldClassify(i % 2 == 0 ? cat : dog, now: Double(20 + i)) }
-        print("motion gate: \(String(format: "%.1f", Date().timeIntervalSince(started) / 200 * 1e6)) µs per 224×224 frame (debug build)")
+        for i in 0..<200 { _ = gate.shouldClassify(thumbnail: thumbnail(i % 2 == 0 ? dogImage : noisy), now: Double(20 + i)) }
+        print("motion gate: \(String(format: "%.1f", Date().timeIntervalSince(started) / 200 * 1e6)) µs per 224×224 frame, thumbnail included (debug build)")
     }
 
     func fakeSysfs(_ zones: [String: String]) throws -> String {

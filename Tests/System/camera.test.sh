@@ -17,9 +17,14 @@ trap 'echo "camera test: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 vm_prepare
 OUT=$(mktemp -d /tmp/lookout-camera.XXXXXX)
 trap 'rm -rf "$OUT"' EXIT
-cat > "$OUT/script.sh" <<SCRIPT
-B=$BIN
-M=$MODELS
+# The binaries and the model go into the shared folder: the VM mounts a tmpfs over the host's /tmp,
+# where a checkout may live.
+mkdir -p "$OUT/bin" "$OUT/models"
+cp "$BIN/lookoutd" "$BIN/lookout" "$OUT/bin/"
+cp "$MODELS/mobilenet_v1_0.25_128_quant.tflite" "$MODELS/imagenet_labels_1001.txt" "$OUT/models/"
+cat > "$OUT/script.sh" <<'SCRIPT'
+B=/mnt/bin
+M=/mnt/models
 SCRIPT
 cat >> "$OUT/script.sh" <<'SCRIPT'
 # One capture node, as a USB camera has.
@@ -31,10 +36,16 @@ daemon() {  # daemon NAME: lookoutd on /dev/video0 with a small model (the VM em
   echo $! > /share/$1.pid
 }
 mark() { echo "$1 $(wc -l < /share/a.log) $(wc -l < /share/a.events) $(cut -d' ' -f14,15 /proc/$(cat /share/a.pid)/stat)" >> /share/marks; }
+# until_seen FILE PATTERN SECONDS [COUNT]: waits for COUNT (1) lines matching PATTERN in FILE, for
+# at most SECONDS (the emulated CPU's speed varies with the host's load).
+until_seen() {
+  i=0
+  while [ "$(grep -c "$2" "$1" 2>/dev/null)" -lt "${4:-1}" ] && [ $i -lt $(($3 * 2)) ]; do sleep 0.5; i=$((i + 1)); done
+}
 daemon a
-sleep 4; mark before-camera
+until_seen /share/a.log "cannot open" 60; sleep 2; mark before-camera
 modprobe $VIVID
-sleep 12; mark unplug
+until_seen /share/a.events '"classifications":[1-9]' 90; sleep 2; mark unplug
 # Unplug: the device goes away under the open stream (unbind, as a USB disconnect does), then
 # the driver is unloaded once lookoutd has let go of it.
 echo vivid.0 > /sys/bus/platform/drivers/vivid/unbind
@@ -43,11 +54,11 @@ lsmod | grep -q '^vivid' && echo "vivid still loaded"
 sleep 2; mark outage
 sleep 4; mark outage-end
 modprobe $VIVID
-sleep 12; mark back
+until_seen /share/a.log "streaming YUYV" 60 2; sleep 8; mark back
 daemon b
-sleep 5
+until_seen /share/b.log "busy" 60
 kill -TERM $(cat /share/a.pid); wait $(cat /share/a.pid); echo $? > /share/a.exit
-sleep 9
+until_seen /share/b.log "streaming YUYV" 60
 kill -TERM $(cat /share/b.pid); wait $(cat /share/b.pid); echo $? > /share/b.exit
 chroot /host $B/lookout devices > /share/devices.txt 2>&1
 chroot /host $B/lookout capture --device /dev/video0 --label pattern --count 3 --interval 0.2 --data /mnt/capture > /share/capture.txt 2>&1
