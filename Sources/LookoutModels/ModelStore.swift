@@ -1,8 +1,5 @@
 import Crypto
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// Where models live: `LOOKOUT_MODEL_DIR` (when set) is searched first, then the store,
 /// `/var/lib/lookout/models` for root and `~/.local/share/lookout/models` for others.
@@ -52,10 +49,16 @@ public struct ModelStore: Sendable {
         }
     }
 
+    /// Fetches `url` into a folder and returns the file: the CLI's downloader. It is passed in, so
+    /// that lookoutd, which never downloads, does not link the networking stack (libcurl, TLS).
+    public typealias Download = (_ url: URL, _ folder: URL) throws -> URL
+
     /// Installs a known model and its labels into the store, from `folder` or from the model's
-    /// official address. `verify` loads the candidate (the engine's check); nothing replaces an
-    /// installed file until the new one has passed, and files are moved into place atomically.
-    public func install(_ name: String, from folder: URL?, verify: (URL) throws -> Int) throws -> URL {
+    /// official address (with `download`). `verify` loads the candidate (the engine's check);
+    /// nothing replaces an installed file until the new one has passed, and files are moved into
+    /// place atomically.
+    public func install(_ name: String, from folder: URL?, download: Download? = nil, verify: (URL) throws -> Int) throws -> URL {
+        let download = download ?? { url, _ in throw StoreError("\(url.absoluteString): no downloader here; install with --from DIR") }
         guard let known = Catalog.model(named: name) else {
             throw StoreError("unknown model '\(name)'; known: \(Catalog.models.map(\.name).joined(separator: ", "))")
         }
@@ -73,7 +76,7 @@ public struct ModelStore: Sendable {
                 throw StoreError("\(known.name) has no official download address; install it with --from DIR")
             }
             pinned = known.downloadIsPinned
-            let fetched = try download(url, into: staging)
+            let fetched = try download(url, staging)
             if url.pathExtension == "tgz" {
                 try run("/bin/tar", ["-xzf", fetched.path, "-C", staging.path])
                 guard FileManager.default.fileExists(atPath: candidate.path) else {
@@ -99,7 +102,7 @@ public struct ModelStore: Sendable {
             try copy(folder.appendingPathComponent(labelsName), to: labelsCandidate)
         } else if !FileManager.default.fileExists(atPath: labelsTarget.path) {
             guard folder == nil else { throw StoreError("\(folder!.path): no \(labelsName) for \(known.name)") }
-            let all = try Labels.load(download(Catalog.labels, into: staging))
+            let all = try Labels.load(download(Catalog.labels, staging))
             let lines = classCount == all.count - 1 ? Array(all.dropFirst()) : all
             guard lines.count == classCount else {
                 throw StoreError("\(Catalog.labels.absoluteString): \(all.count) labels for \(classCount) classes")
@@ -128,27 +131,6 @@ public struct ModelStore: Sendable {
         guard rename(source.path, target.path) == 0 else {
             throw StoreError("\(target.path): cannot install (\(String(cString: strerror(errno))))")
         }
-    }
-
-    private func download(_ url: URL, into folder: URL) throws -> URL {
-        let target = folder.appendingPathComponent(url.lastPathComponent)
-        // The completion handler runs on URLSession's queue; the semaphore orders its write before our read.
-        final class Outcome: @unchecked Sendable { var failure: String? }
-        let outcome = Outcome(), semaphore = DispatchSemaphore(value: 0)
-        let task = URLSession.shared.downloadTask(with: url) { location, response, error in
-            defer { semaphore.signal() }
-            if let error { outcome.failure = error.localizedDescription; return }
-            if let http = response as? HTTPURLResponse, http.statusCode != 200 {
-                outcome.failure = "HTTP \(http.statusCode)"
-                return
-            }
-            guard let location else { outcome.failure = "no data"; return }
-            do { try FileManager.default.moveItem(at: location, to: target) } catch { outcome.failure = reason(error) }
-        }
-        task.resume()
-        semaphore.wait()
-        if let failure = outcome.failure { throw StoreError("\(url.absoluteString): download failed (\(failure))") }
-        return target
     }
 
     private func run(_ tool: String, _ arguments: [String]) throws {

@@ -59,7 +59,7 @@ struct ModelCommand: ParsableCommand {
 
         func run() throws {
             let store = ModelStore.standard()
-            let target = try store.install(name, from: from.map(URL.init(fileURLWithPath:))) { candidate in
+            let target = try store.install(name, from: from.map(URL.init(fileURLWithPath:)), download: { try download($0, into: $1) }) { candidate in
                 do {
                     let engine = try Engine(contentsOf: candidate)
                     try engine.prepare()
