@@ -33,8 +33,10 @@ public struct Frame: Sendable {
 public protocol FrameSource: Sendable {
     /// Names the source in events and logs (a device path, a folder).
     var name: String { get }
-    /// Frames in capture order, cropped and resized to `size()` (read per frame: a reload may
-    /// switch to a model with another input size); finishes when the source has no more.
+    /// Frames in capture order; finishes when the source has no more. A source that decodes
+    /// stored pictures prepares them at `size()`, the model's input (read per frame: a reload may
+    /// switch to a model with another size); a camera hands over raw frames, converted only when
+    /// classified, and has no use for it.
     func frames(size: @escaping @Sendable () -> Int) -> AsyncThrowingStream<Frame, Error>
 }
 
