@@ -164,8 +164,8 @@ public struct DaemonConfig: Sendable, Equatable {
         }
     }
 
-    /// Typed access to the flattened values, with errors that name file and key.
-    private struct Reader {
+    /// Typed access to the flattened values, with errors that name file and key (also board profiles').
+    struct Reader {
         let values: [String: Node]
         let file: String
 

@@ -107,7 +107,8 @@ struct Lookoutd: AsyncParsableCommand {
             return "model \(next.context.modelSHA256.prefix(12)), head \(new.modelHead ?? "none"), "
                 + "\(next.labeller.labels.count) labels\(sourceNote)"
         }
-        logger.info("lookoutd: \(settings.model) on \(frameSource.name), events to \(settings.eventsSink)")
+        let power = pipeline.board.map { "; power estimated for \($0.summary)" } ?? ""
+        logger.info("lookoutd: \(settings.model) on \(frameSource.name), events to \(settings.eventsSink)\(power)")
         let group = ServiceGroup(configuration: .init(
             services: [
                 .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup),
