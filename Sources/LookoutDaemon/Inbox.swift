@@ -24,12 +24,23 @@ public final class Inbox: @unchecked Sendable {
 
     public enum Reason: String, Sendable { case started, uncertain }
 
+    /// What became of a hard example.
+    public enum Outcome: Sendable, Equatable {
+        /// Saved: the JPEG's path.
+        case saved(String)
+        /// Within `minIntervalSeconds` of the last snapshot: thinned out by design.
+        case rateLimited
+        /// The inbox could not take it: quota reached, disk full, unwritable.
+        case skipped
+
+        public var path: String? { if case .saved(let path) = self { path } else { nil } }
+    }
+
     public let settings: Settings
     let logger: Logger
     private var used: Int
     private var lastSaved = -Double.infinity
     private var blocked: (reason: String, retryAt: Double)?
-    public private(set) var saved: UInt64 = 0
 
     public init(settings: Settings, logger: Logger) {
         (self.settings, self.logger) = (settings, logger)
@@ -43,19 +54,19 @@ public final class Inbox: @unchecked Sendable {
         return nil
     }
 
-    /// Saves the snapshot and its sidecar; returns the JPEG's path, or nil when rate-limited, over
-    /// quota or unable to write (each stop and each recovery is logged once).
+    /// Saves the snapshot and its sidecar (each stop and each recovery is logged once).
     public func save(_ image: RGBImage, reason: Reason, top: [(label: String, score: Float)], frame: UInt64,
-                     capturedAt: Date, context: EventContext, now: Double = monotonicSeconds()) -> String? {
-        guard now - lastSaved >= settings.minIntervalSeconds, let label = top.first?.label else { return nil }
+                     capturedAt: Date, context: EventContext, now: Double = monotonicSeconds()) -> Outcome {
+        guard now - lastSaved >= settings.minIntervalSeconds else { return .rateLimited }
+        guard let label = top.first?.label else { return .skipped }
         if let blocked {
-            guard now >= blocked.retryAt else { return nil }
+            guard now >= blocked.retryAt else { return .skipped }
             used = Self.size(of: settings.path)  // space may have been freed meanwhile
         }
         let jpeg: [UInt8]
         do { jpeg = try JPEGEncoder.encode(image, quality: 90) } catch {
             logger.error("inbox: cannot encode a snapshot: \(error)")
-            return nil
+            return .skipped
         }
         let sidecar: [String: Any] = [
             "reason": reason.rawValue, "frame": frame, "captured_at": ISO8601DateFormatter().string(from: capturedAt),
@@ -63,12 +74,12 @@ public final class Inbox: @unchecked Sendable {
             "top": top.map { ["label": $0.label, "score": Double($0.score)] },
         ]
         guard let json = try? JSONSerialization.data(withJSONObject: sidecar, options: [.sortedKeys, .withoutEscapingSlashes]) else {
-            return nil
+            return .skipped
         }
         guard used + jpeg.count + json.count <= settings.maxBytes else {
             block("inbox: \(settings.path) reached its quota of \(settings.maxBytes / 1_000_000) MB; "
                   + "not saving snapshots until some are sorted away", now: now)
-            return nil
+            return .skipped
         }
         let folder = URL(fileURLWithPath: settings.path).appendingPathComponent(label.replacingOccurrences(of: "/", with: "_"))
         let stamp = ISO8601DateFormatter().string(from: capturedAt).replacingOccurrences(of: ":", with: "-")
@@ -80,8 +91,9 @@ public final class Inbox: @unchecked Sendable {
             try AtomicFile.write(Data(jpeg), to: file)
         } catch {
             try? FileManager.default.removeItem(at: file.deletingPathExtension().appendingPathExtension("json"))
-            block("inbox: cannot save into \(settings.path) (\(Self.cause(error))); not saving snapshots until it can", now: now)
-            return nil
+            block(Self.isDiskFull(error) ? "inbox: disk full at \(settings.path); not saving snapshots until space is freed"
+                  : "inbox: cannot save into \(settings.path) (\(error)); not saving snapshots until it can", now: now)
+            return .skipped
         }
         if blocked != nil {
             logger.notice("inbox: saving snapshots into \(settings.path) again")
@@ -89,8 +101,7 @@ public final class Inbox: @unchecked Sendable {
         }
         used += jpeg.count + json.count
         lastSaved = now
-        saved += 1
-        return file.path
+        return .saved(file.path)
     }
 
     /// Stops saving for a minute, saying why only when the saving was going until now.
@@ -99,12 +110,9 @@ public final class Inbox: @unchecked Sendable {
         blocked = (message, now + 60)
     }
 
-    static func cause(_ error: Error) -> String {
-        let text = "\(error)"
-        for code in [ENOSPC, EDQUOT, EROFS, EACCES] where text.contains(String(cString: strerror(code))) {
-            return code == ENOSPC || code == EDQUOT ? "disk full" : String(cString: strerror(code))
-        }
-        return text
+    /// ENOSPC or EDQUOT (the writer's errors carry strerror's text, not the code).
+    static func isDiskFull(_ error: Error) -> Bool {
+        [ENOSPC, EDQUOT].contains { "\(error)".contains(String(cString: strerror($0))) }
     }
 
     /// Bytes of the files under `path` (what the quota counts).

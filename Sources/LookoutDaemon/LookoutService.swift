@@ -126,6 +126,7 @@ public final class LookoutService: Service, @unchecked Sendable {
         var last: (classification: Classification, wallClock: Date)?
         var cycle = (start: monotonicSeconds(), cpu: processCPUSeconds())
         var skippedStatic: UInt64 = 0
+        var inboxSaved: UInt64 = 0, inboxSkipped: UInt64 = 0
         var temperature: Double?, stretch = 1.0, lastThermalRead = -Double.infinity
         // Every started event gets its ended one: before a reload swaps the labels, and at shutdown.
         defer { if let last { finish(&debouncer, at: last.classification, wallClock: last.wallClock, context: pipeline.context) } }
@@ -137,7 +138,9 @@ public final class LookoutService: Service, @unchecked Sendable {
                 return replacement
             }) {
                 if let last { finish(&debouncer, at: last.classification, wallClock: last.wallClock, context: pipeline.context) }
+                let previous = pipeline.thermal
                 pipeline = new
+                pipeline.thermal.carryState(from: previous)
                 debouncer = Debouncer(settings: new.debounce)
             }
             // The temperature, every 2 s: a hot board slows down, a very hot one pauses.
@@ -146,9 +149,8 @@ public final class LookoutService: Service, @unchecked Sendable {
                 temperature = pipeline.thermalZones.hottest()
                 let before = pipeline.thermal.state
                 stretch = pipeline.thermal.update(temperature)
-                if pipeline.thermal.state != before {
-                    let reading = String(format: "%.1f", temperature ?? 0), g = pipeline.thermal
-                    logger.warning("thermal: \(reading) °C, \(g.state.rawValue) (soft \(g.soft) °C, hard \(g.hard) °C)")
+                if let temperature, let change = pipeline.thermal.change(from: before, celsius: temperature, stretch: stretch) {
+                    logger.log(level: pipeline.thermal.state == .normal ? .notice : .warning, "\(change)")
                 }
                 lock.withLock { summary.temperature = temperature; summary.thermal = pipeline.thermal.state }
             }
@@ -184,12 +186,18 @@ public final class LookoutService: Service, @unchecked Sendable {
                 lock.withLock { summary.last = top.first; summary.latencyMs = latency }
                 let events = debouncer.observe(classification)
                 let started = events.contains { if case .started = $0 { true } else { false } }
-                let snapshot = pipeline.inbox.flatMap { inbox in
-                    inbox.reason(top: top, started: started).flatMap {
+                let kept = pipeline.inbox.flatMap { inbox in
+                    inbox.reason(top: top, started: started).map {
                         inbox.save(image, reason: $0, top: top, frame: frame.number, capturedAt: frame.wallClock,
                                    context: pipeline.context)
                     }
                 }
+                switch kept {
+                case .saved?: inboxSaved += 1
+                case .skipped?: inboxSkipped += 1
+                case .rateLimited?, nil: break
+                }
+                let snapshot = kept?.path
                 for event in events {
                     emit(event, wallClock: frame.wallClock, context: pipeline.context, snapshot: snapshot)
                 }
@@ -207,7 +215,7 @@ public final class LookoutService: Service, @unchecked Sendable {
                 emit(.heartbeat(fps: fps, classifications: classifications, dropped: dropped, cpuCores: cpu,
                                 cpuBudget: pipeline.pacer.cpuBudget, lastLabel: lastTop?.label, latencyMs: latency,
                                 skippedStatic: skippedStatic, temperatureC: temperature, thermal: pipeline.thermal.state.rawValue,
-                                powerWEstimate: watts),
+                                powerWEstimate: watts, inboxSaved: inboxSaved, inboxSkipped: inboxSkipped),
                      context: pipeline.context)
                 (windowStart, windowCPU, windowCount) = (now, processCPUSeconds(), 0)
             }

@@ -43,6 +43,30 @@ public struct ThermalGovernor: Sendable, Equatable {
         return stretch(t)
     }
 
+    /// Keeps `previous`'s state across a reload, so a hot board stays paused and nothing is logged again.
+    public mutating func carryState(from previous: ThermalGovernor) { state = previous.state }
+
+    /// The log line for a change from `before` to the current state at `celsius`, with `stretch`
+    /// (what `update` returned); nil when the state did not change.
+    public func change(from before: State, celsius t: Double, stretch: Double) -> String? {
+        guard state != before else { return nil }
+        let reading = "thermal: \(String(format: "%.1f", t)) °C"
+        switch state {
+        case .paused:
+            return "\(reading) at or above hard limit \(Self.degrees(hard)), classification paused"
+        case .slowed where before == .paused:
+            return "\(reading) below \(Self.degrees(hard - hysteresis)) (hard limit − hysteresis), "
+                + "classifying again at \(String(format: "%.1f", stretch))× the interval"
+        case .slowed:
+            return "\(reading) above soft limit \(Self.degrees(soft)), slowing to \(String(format: "%.1f", stretch))× "
+                + "the interval (4× at \(Self.degrees(hard)))"
+        case .normal:
+            return "\(reading) below \(Self.degrees(soft - hysteresis)) (soft limit − hysteresis), recovered: full pace"
+        }
+    }
+
+    private static func degrees(_ c: Double) -> String { String(format: "%g °C", c) }
+
     private func stretch(_ t: Double?) -> Double {
         switch state {
         case .normal: return 1

@@ -27,6 +27,16 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(c.cpuBudget, 0.25)
         XCTAssertEqual(c.thresholds, ["person": 0.8])
         XCTAssertEqual(c.ignore, ["background", "cat"])
+        let extras = try DaemonConfig.load(file: nil, environment: [
+            "LOOKOUT_THERMAL_ROOT": "/tmp/zones", "LOOKOUT_THERMAL_HARD_C": "90", "LOOKOUT_MOTION_ENABLED": "true",
+            "LOOKOUT_POWER_BOARD": "raspberry-pi-4b", "LOOKOUT_INBOX_PATH": "/tmp/inbox", "LOOKOUT_INBOX_ON_STARTED": "false",
+        ])
+        XCTAssertEqual(extras.thermalRoot, "/tmp/zones")
+        XCTAssertEqual(extras.thermalHard, 90)
+        XCTAssertTrue(extras.motionEnabled)
+        XCTAssertEqual(extras.powerBoard, "raspberry-pi-4b")
+        XCTAssertEqual(extras.inboxPath, "/tmp/inbox")
+        XCTAssertFalse(extras.inboxOnStarted)
     }
 
     func testErrorsNameFileAndKey() throws {
@@ -39,6 +49,12 @@ final class ConfigTests: XCTestCase {
             ("events:\n  min_frames: 5\n  window: 3\n", "events.window (3) must be at least events.min_frames (5)"),
             ("classify: [1, 2]\n", "classify must be a mapping"),
             ("source: {device: [/dev/video0\n", "not valid YAML"),
+            ("thermal:\n  soft_c: 80\n  hard_c: 75\n", "thermal.hard_c (75.0) must be above thermal.soft_c (80.0)"),
+            ("thermal:\n  hysteresis_c: -1\n", "thermal.hysteresis_c: must be a number from 0.0 to 50.0 (got -1)"),
+            ("motion:\n  threshold: 300\n", "motion.threshold: must be a number from 0.0 to 255.0 (got 300)"),
+            ("motion:\n  enabled: sometimes\n", "motion.enabled: must be true or false (got sometimes)"),
+            ("inbox:\n  uncertain_low: 0.7\n", "inbox.uncertain_high (0.6) must be at least inbox.uncertain_low (0.7)"),
+            ("inbox:\n  max_megabytes: 0\n", "inbox.max_megabytes: must be a number above 0.0 (got 0)"),
         ]
         for (yaml, expected) in cases {
             let file = try write(yaml)
@@ -61,5 +77,7 @@ final class ConfigTests: XCTestCase {
         // An expensive step: 0.2 s of CPU at a quarter core earns 0.8 s.
         XCTAssertEqual(pacer.delay(startedAt: 10, cpu: 0.2, now: 10.25), 0.55, accuracy: 1e-9)
         XCTAssertEqual(pacer.delay(startedAt: 10, cpu: 0.2, now: 11), 0)
+        // Thermal backoff stretches the step: 2.5 × 0.8 s.
+        XCTAssertEqual(pacer.delay(startedAt: 10, cpu: 0.2, now: 10.25, stretch: 2.5), 1.75, accuracy: 1e-9)
     }
 }

@@ -27,19 +27,22 @@ final class InboxTests: XCTestCase {
         XCTAssertNil(inbox.reason(top: sure, started: false), "a confident frame is not a hard example")
         XCTAssertEqual(inbox.reason(top: sure, started: true), .started)
 
-        let first = try XCTUnwrap(inbox.save(cat, reason: .uncertain, top: unsure, frame: 7, capturedAt: Date(), context: context, now: 100))
+        let first = try XCTUnwrap(inbox.save(cat, reason: .uncertain, top: unsure, frame: 7, capturedAt: Date(), context: context, now: 100).path)
         XCTAssertTrue(first.hasPrefix("\(path)/tabby/") && first.hasSuffix("-7.jpg"), first)
         XCTAssertEqual(try ImageDecoder.decode(file: first).width, 224, "a readable JPEG of the model's input")
         let sidecar = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: String(first.dropLast(4)) + ".json"))) as? [String: Any]
         XCTAssertEqual(sidecar?["reason"] as? String, "uncertain")
         XCTAssertEqual((sidecar?["top"] as? [[String: Any]])?.first?["label"] as? String, "tabby")
-        XCTAssertNil(inbox.save(cat, reason: .uncertain, top: unsure, frame: 8, capturedAt: Date(), context: context, now: 103),
-                     "rate limit: one snapshot per 5 s")
-        XCTAssertNotNil(inbox.save(cat, reason: .started, top: sure, frame: 9, capturedAt: Date(), context: context, now: 105))
+        XCTAssertEqual(inbox.save(cat, reason: .uncertain, top: unsure, frame: 8, capturedAt: Date(), context: context, now: 103),
+                       .rateLimited, "rate limit: one snapshot per 5 s")
+        XCTAssertNotNil(inbox.save(cat, reason: .started, top: sure, frame: 9, capturedAt: Date(), context: context, now: 105).path)
         // The quota (60 kB) lets a few ~15 kB snapshots in, then stops, saying so once.
         var now = 110.0
-        while inbox.save(cat, reason: .uncertain, top: unsure, frame: UInt64(now), capturedAt: Date(), context: context, now: now) != nil { now += 5 }
-        _ = inbox.save(cat, reason: .uncertain, top: unsure, frame: 1000, capturedAt: Date(), context: context, now: now + 100)
+        while inbox.save(cat, reason: .uncertain, top: unsure, frame: UInt64(now), capturedAt: Date(), context: context, now: now).path != nil { now += 5 }
+        XCTAssertEqual(inbox.save(cat, reason: .uncertain, top: unsure, frame: 999, capturedAt: Date(), context: context, now: now + 5),
+                       .skipped, "over quota: skipped, not rate-limited")
+        XCTAssertEqual(inbox.save(cat, reason: .uncertain, top: unsure, frame: 1000, capturedAt: Date(), context: context, now: now + 100),
+                       .skipped, "still over quota a minute later")
         XCTAssertLessThanOrEqual(Inbox.size(of: path), 60_000)
         XCTAssertEqual(log.lines.filter { $0.contains("reached its quota") }.count, 1, "\(log.lines)")
     }
@@ -67,7 +70,12 @@ final class InboxTests: XCTestCase {
         ])
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertEqual(run.stderr.components(separatedBy: "not saving snapshots").count - 1, 1, run.stderr)
-        XCTAssertTrue(run.stderr.contains("(disk full)"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("inbox: disk full at \(path); not saving snapshots until space is freed"), run.stderr)
+        let beats = run.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }.filter { $0["event"] as? String == "heartbeat" }
+        XCTAssertGreaterThanOrEqual(beats.compactMap { $0["inbox_skipped"] as? Int }.max() ?? 0, 1, "skipped snapshots are counted")
+        XCTAssertGreaterThanOrEqual(beats.compactMap { $0["classifications"] as? Int }.max() ?? 0, 12, "classification went on")
         let files = FileManager.default.enumerator(atPath: path)?.allObjects as? [String] ?? []
         let jpegs = files.filter { $0.hasSuffix(".jpg") }
         XCTAssertGreaterThan(jpegs.count, 0, "some snapshots fit before the disk filled")
@@ -76,6 +84,21 @@ final class InboxTests: XCTestCase {
         let started = run.stdout.split(separator: "\n").filter { $0.contains("\"started\"") }
         XCTAssertGreaterThan(started.count, 0)
         XCTAssertTrue(started.contains { $0.contains("\"snapshot\":\"\(path)/") }, "a started event names its snapshot")
+        XCTAssertLessThanOrEqual(beats.compactMap { $0["inbox_saved"] as? Int }.max() ?? 0, jpegs.count)
+
+        // Space comes back: saving resumes at the next try (a minute on), and says so.
+        let log = LogLines()
+        let inbox = Inbox(settings: .init(path: path, uncertain: 0..<1, onStarted: true, minIntervalSeconds: 0, maxBytes: 1_000_000),
+                          logger: log.logger)
+        let cat = try ImagePreprocessor.load(file: Fixtures.photo("cat.png").path, size: 224)
+        let top: [(label: String, score: Float)] = [("tabby", 0.5)]
+        var now = 0.0
+        while inbox.save(cat, reason: .uncertain, top: top, frame: 1, capturedAt: Date(), context: context, now: now).path != nil { now += 1 }
+        XCTAssertEqual(inbox.save(cat, reason: .uncertain, top: top, frame: 2, capturedAt: Date(), context: context, now: now + 1), .skipped)
+        for file in try FileManager.default.contentsOfDirectory(atPath: path) { try FileManager.default.removeItem(atPath: "\(path)/\(file)") }
+        XCTAssertNotNil(inbox.save(cat, reason: .uncertain, top: top, frame: 3, capturedAt: Date(), context: context, now: now + 61).path)
+        XCTAssertEqual(log.lines.filter { $0.contains("disk full") }.count, 1, "\(log.lines)")
+        XCTAssertTrue(log.lines.contains("inbox: saving snapshots into \(path) again"), "\(log.lines)")
     }
 
     func mount(_ path: String) -> Bool {

@@ -19,20 +19,55 @@ final class ThermalAndMotionTests: XCTestCase {
         XCTAssertTrue(g.update(80).isInfinite)
         XCTAssertEqual(g.state, .paused)
         XCTAssertTrue(g.update(76).isInfinite, "within hysteresis of hard: stays paused")
+        XCTAssertTrue(g.update(nil).isInfinite, "an unreadable zone keeps the last decision")
         XCTAssertEqual(g.update(74), 2.2, accuracy: 1e-9)
         XCTAssertEqual(g.state, .slowed)
+        XCTAssertEqual(g.update(50), 1)
+        XCTAssertEqual(g.state, .normal, "far below both limits: straight back to full pace")
+    }
+
+    /// Each change of state is said once, in words; staying in a state says nothing.
+    func testGovernorDescribesEachChangeOnce() {
+        var g = ThermalGovernor(soft: 75, hard: 85, hysteresis: 5)
+        func step(_ t: Double) -> String? {
+            let before = g.state
+            let stretch = g.update(t)
+            return g.change(from: before, celsius: t, stretch: stretch)
+        }
+        XCTAssertNil(step(60))
+        XCTAssertEqual(step(78.2), "thermal: 78.2 °C above soft limit 75 °C, slowing to 2.0× the interval (4× at 85 °C)")
+        XCTAssertNil(step(80), "still slowed: nothing new to say")
+        XCTAssertEqual(step(86), "thermal: 86.0 °C at or above hard limit 85 °C, classification paused")
+        XCTAssertNil(step(82))
+        XCTAssertEqual(step(79), "thermal: 79.0 °C below 80 °C (hard limit − hysteresis), classifying again at 2.2× the interval")
+        XCTAssertEqual(step(69.5), "thermal: 69.5 °C below 70 °C (soft limit − hysteresis), recovered: full pace")
+    }
+
+    /// A reload keeps the thermal state: a paused board stays paused under the new settings.
+    func testReloadCarriesTheThermalState() {
+        var old = ThermalGovernor(soft: 70, hard: 80, hysteresis: 5)
+        _ = old.update(81)
+        var new = ThermalGovernor(soft: 70, hard: 80, hysteresis: 5)
+        new.carryState(from: old)
+        let before = new.state
+        XCTAssertTrue(new.update(78).isInfinite, "78 °C is within the hysteresis of a pause, not a reason to resume")
+        XCTAssertNil(new.change(from: before, celsius: 78, stretch: .infinity))
     }
 
     func testZonesReadTheHottest() throws {
         let root = try fakeSysfs(["thermal_zone0": "41000\n", "thermal_zone1": "67500\n", "cooling_device0": "1\n"])
         defer { try? FileManager.default.removeItem(atPath: root) }
         XCTAssertEqual(ThermalZones(root: root).hottest(), 67.5)
+        try FileManager.default.createDirectory(atPath: root + "/thermal_zone2", withIntermediateDirectories: true)
+        try "garbage\n".write(toFile: root + "/thermal_zone2/temp", atomically: true, encoding: .utf8)
+        XCTAssertEqual(ThermalZones(root: root).hottest(), 67.5, "an unreadable zone is ignored")
         XCTAssertNil(ThermalZones(root: root + "/absent").hottest())
     }
 
-    /// lookoutd on a replay with a fake thermal zone: hot pauses classification, cool resumes it.
+    /// lookoutd on a replay with a fake thermal zone: classifying while cool, paused once the zone
+    /// reads hot (no classification across several heartbeats), resumed once it cools again.
     func testDaemonPausesWhenHotAndResumesWhenCool() throws {
-        let root = try fakeSysfs(["thermal_zone0": "85000\n"])
+        let root = try fakeSysfs(["thermal_zone0": "40000\n"])
         defer { try? FileManager.default.removeItem(atPath: root) }
         let process = Process()
         process.executableURL = Fixtures.packageRoot.appendingPathComponent(".build/debug/lookoutd")
@@ -47,16 +82,24 @@ final class ThermalAndMotionTests: XCTestCase {
         process.standardError = stderr.pipe
         try process.run()
         defer { if process.isRunning { process.terminate() } }
-        Thread.sleep(forTimeInterval: 4)
-        XCTAssertTrue(stderr.text.contains("thermal: 85.0 °C, paused"), stderr.text)
-        let hot = stdout.events().filter { $0["event"] as? String == "heartbeat" }
-        XCTAssertLessThanOrEqual(hot.last?["classifications"] as? Int ?? 99, 1, "paused above hard_c: \(hot)")
-        try "40000\n".write(toFile: root + "/thermal_zone0/temp", atomically: true, encoding: .utf8)
-        Thread.sleep(forTimeInterval: 4)
-        XCTAssertTrue(stderr.text.contains("thermal: 40.0 °C, normal"), stderr.text)
-        let cool = stdout.events().filter { $0["event"] as? String == "heartbeat" }
-        XCTAssertGreaterThan(cool.last?["classifications"] as? Int ?? 0, 10, "resumed below hard_c − hysteresis")
-        XCTAssertEqual(cool.last?["temperature_c"] as? Double, 40)
+        func heartbeats() -> [[String: Any]] { stdout.events().filter { $0["event"] as? String == "heartbeat" } }
+        func classifications() -> Int { heartbeats().last?["classifications"] as? Int ?? 0 }
+        func heat(_ milli: String) throws { try milli.write(toFile: root + "/thermal_zone0/temp", atomically: true, encoding: .utf8) }
+
+        XCTAssertTrue(eventually(seconds: 20) { classifications() >= 5 }, "classifies while cool: \(stderr.text)")
+        XCTAssertEqual(heartbeats().last?["temperature_c"] as? Double, 40)
+        try heat("85000\n")
+        XCTAssertTrue(eventually(seconds: 10) { heartbeats().last?["thermal"] as? String == "paused" }, stderr.text)
+        XCTAssertTrue(stderr.text.contains("thermal: 85.0 °C at or above hard limit 80 °C, classification paused"), stderr.text)
+        let pausedAt = classifications()
+        let pausedBeats = heartbeats().count
+        XCTAssertTrue(eventually(seconds: 10) { heartbeats().count >= pausedBeats + 4 }, "heartbeats go on while paused")
+        XCTAssertEqual(classifications(), pausedAt, "no classification while paused")
+        XCTAssertEqual(heartbeats().last?["temperature_c"] as? Double, 85)
+        try heat("40000\n")
+        XCTAssertTrue(eventually(seconds: 20) { classifications() >= pausedAt + 5 }, "resumes once cool: \(stderr.text)")
+        XCTAssertTrue(stderr.text.contains("thermal: 40.0 °C below 65 °C (soft limit − hysteresis), recovered: full pace"), stderr.text)
+        XCTAssertEqual(stderr.text.components(separatedBy: "classification paused").count - 1, 1, "said once: \(stderr.text)")
         process.terminate()
         process.waitUntilExit()
         XCTAssertEqual(process.terminationStatus, 0)
@@ -82,6 +125,16 @@ final class ThermalAndMotionTests: XCTestCase {
         let started = Date()
         for i in 0..<200 { _ = gate.shouldClassify(thumbnail: thumbnail(i % 2 == 0 ? dogImage : noisy), now: Double(20 + i)) }
         print("motion gate: \(String(format: "%.1f", Date().timeIntervalSince(started) / 200 * 1e6)) µs per 224×224 frame, thumbnail included (debug build)")
+    }
+
+    /// Polls `condition` every 0.1 s for up to `seconds`.
+    func eventually(seconds: Double, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if condition() { return true }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        return condition()
     }
 
     func fakeSysfs(_ zones: [String: String]) throws -> String {
