@@ -1,10 +1,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <libv4l2.h>
 #include "CV4L2.h"
+
+static void silence_libv4l2(void) {
+    if (!v4l2_log_file) v4l2_log_file = fopen("/dev/null", "we");
+}
 
 static int xioctl(int fd, unsigned long request, void *arg) {
     int r;
@@ -13,6 +19,10 @@ static int xioctl(int fd, unsigned long request, void *arg) {
 }
 
 int cv4l2_open(const char *path) {
+    // libv4l2 prints its own errors on stderr ("libv4l2: error setting pixformat: …", on every retry
+    // of a busy camera) unless it has a log file; callers report each failure themselves.
+    static pthread_once_t quiet = PTHREAD_ONCE_INIT;
+    pthread_once(&quiet, silence_libv4l2);
     int fd = v4l2_open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
     return fd < 0 ? -errno : fd;
 }

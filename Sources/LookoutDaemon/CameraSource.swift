@@ -3,8 +3,8 @@ import LookoutCamera
 import LookoutImaging
 
 /// A V4L2 camera as a frame source that never gives up: a missing, busy, unplugged or silent camera
-/// is reported once per change of state and retried with backoff (1 s doubling to 30 s), and the
-/// format is negotiated afresh each time it comes back. Capture runs on its own thread, since
+/// is reported once per change of state and retried with backoff (1 s doubling to 30 s; a missing
+/// one as soon as its device node appears), and the format is negotiated afresh each time it comes back. Capture runs on its own thread, since
 /// waiting for a frame blocks.
 public struct CameraSource: FrameSource {
     public let device: String
@@ -27,8 +27,10 @@ public struct CameraSource: FrameSource {
         continuation.onTermination = { _ in stop.set() }
         let thread = Thread { [self] in
             var backoff = 1.0, lastState = "", number: UInt64 = 0
-            func report(_ state: String, streaming: Bool) {
-                if state != lastState { onState(state, streaming); lastState = state }
+            // A state is reported when it changes; an unplug (ENODEV) followed by the node's absence
+            // (ENOENT) on the retries is one outage, reported once.
+            func report(_ state: String, key: String? = nil, streaming: Bool) {
+                if (key ?? state) != lastState { onState(state, streaming); lastState = key ?? state }
             }
             while !stop.isSet {
                 do {
@@ -50,8 +52,19 @@ public struct CameraSource: FrameSource {
                         }
                     }
                 } catch {
-                    report("\(error); retrying (1 s doubling to 30 s)", streaming: false)
-                    stop.wait(seconds: backoff)
+                    let kind = (error as? CameraError)?.kind
+                    let absent = kind == .missing || kind == .unplugged
+                    report("\(error); retrying (1 s doubling to 30 s)", key: absent ? "absent" : nil, streaming: false)
+                    if kind == .missing {
+                        // Back as soon as the device node reappears (a stat every 0.5 s costs nothing).
+                        let deadline = monotonicSeconds() + backoff
+                        while !stop.isSet, monotonicSeconds() < deadline {
+                            stop.wait(seconds: 0.5)
+                            if FileManager.default.fileExists(atPath: device) { break }
+                        }
+                    } else {
+                        stop.wait(seconds: backoff)
+                    }
                     backoff = min(backoff * 2, 30)
                 }
             }
