@@ -24,6 +24,10 @@ model: {path: mobilenet_v1_0.25_128_quant}
 classify: {max_rate: 2, cpu_budget: 1}
 events: {threshold: 0.05, min_frames: 1, window: 1, clear_frames: 1, heartbeat_seconds: 2}
 YAML
+# The emulated CPU can take seconds for one inference, and a stop waits for the one in flight:
+# more time to stop than the shipped 5 s, here only.
+mkdir -p "$R/etc/systemd/system/lookoutd.service.d"
+printf '[Service]\nTimeoutStopSec=60s\n' > "$R/etc/systemd/system/lookoutd.service.d/emulated-cpu.conf"
 cat > "$W/boot.sh" <<'SCRIPT'
 modprobe vivid n_devs=1 node_types=0x1
 mkdir -p /newroot
