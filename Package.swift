@@ -80,7 +80,8 @@ let package = Package(
         .testTarget(name: "LookoutModelsTests", dependencies: ["LookoutModels", "LookoutEngine", "LookoutTestSupport"]),
         .testTarget(name: "LookoutEventsTests", dependencies: ["LookoutEvents", "LookoutEngine", "LookoutImaging", "LookoutModels", "LookoutTestSupport"]),
         .testTarget(name: "LookoutDaemonTests", dependencies: [
-            "LookoutDaemon", "LookoutImaging", "LookoutTestSupport", .product(name: "Logging", package: "swift-log"),
+            "LookoutDaemon", "LookoutEngine", "LookoutImaging", "LookoutModels", "LookoutTraining", "LookoutTestSupport",
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "LookoutTrainingTests", dependencies: ["LookoutTraining", "LookoutTestSupport"]),
         .testTarget(name: "LookoutCLITests", dependencies: ["LookoutTestSupport"]),

@@ -11,7 +11,14 @@ if [ ! -d "$LOOKOUT_MODEL_DIR" ]; then
   exit 1
 fi
 swift build --build-tests "$@"
-# XCTest only: the suites are XCTest, and its summary line is what CI reads.
-swift test --skip-build --disable-swift-testing "$@"
+# XCTest only: the suites are XCTest, and its summary line is what CI reads. A failure is repeated
+# at the very end, where a CI log's tail shows it.
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+if ! swift test --skip-build --disable-swift-testing "$@" 2>&1 | tee "$log"; then
+  echo "--- failed tests:" >&2
+  grep -E "error: |' failed \(" "$log" >&2 || true
+  exit 1
+fi
 # System tests against a real journald, a real systemd (nspawn) and a real V4L2 driver (QEMU).
 Tests/System/run.sh

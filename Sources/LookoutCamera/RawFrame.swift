@@ -24,11 +24,12 @@ public struct RawFrame: Sendable {
 
     /// The model's input: converted, cropped and resized to size×size in one pass (MJPEG through
     /// libturbojpeg's scaled decode), as `lookout classify` prepares a photo.
-    public func image(size: Int) throws -> RGBImage {
+    public func image(_ framing: Framing) throws -> RGBImage {
+        let (size, crop) = (framing.size, framing.crop)
         guard let kind = format.frameFormat else {
-            return Resize.cropAndResize(try ImageDecoder.decode(bytes, name: "MJPEG frame", minimumSide: size), to: size, crop: .standard)
+            return Resize.cropAndResize(try ImageDecoder.decode(bytes, name: "MJPEG frame", minimumSide: size, crop: crop), to: size, crop: crop)
         }
-        return try withFrame(kind) { Resize.cropAndResize($0, to: size, crop: .standard) }
+        return try withFrame(kind) { Resize.cropAndResize($0, to: size, crop: crop) }
     }
 
     /// The whole frame as RGB (training images).

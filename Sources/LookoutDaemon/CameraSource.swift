@@ -21,7 +21,7 @@ public struct CameraSource: FrameSource {
         (self.device, self.width, self.height, self.fps, self.onState, self.onBadFrame) = (device, width, height, fps, onState, onBadFrame)
     }
 
-    public func frames(size: @escaping @Sendable () -> Int) -> AsyncThrowingStream<Frame, Error> {
+    public func frames(framing: @escaping @Sendable () -> Framing) -> AsyncThrowingStream<Frame, Error> {
         let (stream, continuation) = AsyncThrowingStream<Frame, Error>.makeStream()
         let stop = StopFlag()
         continuation.onTermination = { _ in stop.set() }
@@ -44,7 +44,7 @@ public struct CameraSource: FrameSource {
                             let thumbnail = try raw.thumbnail(side: MotionGate.side)
                             number += 1
                             continuation.yield(Frame(number: number, capturedAt: captured, wallClock: wall, thumbnail: thumbnail,
-                                                     image: { try raw.image(size: $0) }))
+                                                     image: { try raw.image($0) }))
                         } catch let error as CameraError where error.kind == .badFrame {
                             onBadFrame(error.description)
                         } catch let error as ImageError {

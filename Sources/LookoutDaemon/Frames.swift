@@ -11,10 +11,10 @@ public struct Frame: Sendable {
     public var wallClock: Date
     /// A 32×32 grey thumbnail of the whole frame (`MotionGate.side`).
     public var thumbnail: [UInt8]
-    private let makeImage: @Sendable (Int) throws -> RGBImage
+    private let makeImage: @Sendable (Framing) throws -> RGBImage
 
     public init(number: UInt64, capturedAt: Double, wallClock: Date, thumbnail: [UInt8],
-                image: @escaping @Sendable (Int) throws -> RGBImage) {
+                image: @escaping @Sendable (Framing) throws -> RGBImage) {
         (self.number, self.capturedAt, self.wallClock, self.thumbnail, makeImage) = (number, capturedAt, wallClock, thumbnail, image)
     }
 
@@ -25,8 +25,8 @@ public struct Frame: Sendable {
                   image: { _ in image })
     }
 
-    /// The model's input, size×size (a frame made before a reload may come at the old size).
-    public func image(size: Int) throws -> RGBImage { try makeImage(size) }
+    /// The model's input, framing.size square (a frame made before a reload may come at the old size).
+    public func image(_ framing: Framing) throws -> RGBImage { try makeImage(framing) }
 }
 
 /// Where frames come from: a camera, or a folder replayed at a steady rate.
@@ -34,10 +34,10 @@ public protocol FrameSource: Sendable {
     /// Names the source in events and logs (a device path, a folder).
     var name: String { get }
     /// Frames in capture order; finishes when the source has no more. A source that decodes
-    /// stored pictures prepares them at `size()`, the model's input (read per frame: a reload may
-    /// switch to a model with another size); a camera hands over raw frames, converted only when
-    /// classified, and has no use for it.
-    func frames(size: @escaping @Sendable () -> Int) -> AsyncThrowingStream<Frame, Error>
+    /// stored pictures prepares them with `framing()`, the model's input (read per frame: a reload
+    /// may switch to a model or head framed otherwise); a camera hands over raw frames, converted
+    /// only when classified, and has no use for it.
+    func frames(framing: @escaping @Sendable () -> Framing) -> AsyncThrowingStream<Frame, Error>
 }
 
 /// Monotonic seconds.
@@ -64,7 +64,7 @@ public struct ReplaySource: FrameSource {
         (self.folder, self.fps, self.loop, self.onSkip) = (folder, fps, loop, onSkip)
     }
 
-    public func frames(size: @escaping @Sendable () -> Int) -> AsyncThrowingStream<Frame, Error> {
+    public func frames(framing: @escaping @Sendable () -> Framing) -> AsyncThrowingStream<Frame, Error> {
         AsyncThrowingStream { continuation in
             let task = Task {
                 let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
@@ -83,7 +83,7 @@ public struct ReplaySource: FrameSource {
                         due += 1 / fps
                         let captured = monotonicSeconds(), wall = Date()
                         do {
-                            let image = try ImagePreprocessor.load(file: folder.appendingPathComponent(file).path, size: size())
+                            let image = try ImagePreprocessor.load(file: folder.appendingPathComponent(file).path, framing: framing())
                             number += 1
                             continuation.yield(Frame(number: number, capturedAt: captured, wallClock: wall, image: image))
                         } catch {

@@ -17,8 +17,12 @@ public struct Labeller: Sendable {
         (self.engine, self.head, self.labels, self.topK) = (engine, head, labels, topK)
     }
 
+    /// The model's input as the head was trained on (ImageNet's centre crop without a head).
+    public var framing: Framing { Framing(size: engine.input.width, crop: head?.preprocessing.crop ?? .standard) }
+
     public func top(_ pixels: [UInt8]) throws -> [(label: String, score: Float)] {
-        let scores = try head.map { $0.scores(for: try engine.embedding(for: pixels)) } ?? engine.scores(for: pixels)
+        let scores = try head.map { $0.scores(for: try engine.embedding(for: pixels, pooling: $0.preprocessing.pooling)) }
+            ?? engine.scores(for: pixels)
         return scores.indices.sorted { scores[$0] > scores[$1] }.prefix(topK).map {
             (labels.indices.contains($0) ? labels[$0] : "#\($0)", scores[$0])
         }
@@ -101,7 +105,7 @@ public final class LookoutService: Service, @unchecked Sendable {
 
     public func run() async throws {
         let (latest, feed) = AsyncStream<Frame>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        let frames = source.frames { [self] in current.labeller.engine.input.width }
+        let frames = source.frames { [self] in current.labeller.framing }
         let producer = Task {
             defer { feed.finish() }
             for try await frame in frames {
@@ -165,10 +169,10 @@ public final class LookoutService: Service, @unchecked Sendable {
             // MJPEG frame), or that was made for the model before a reload (another size), is dropped.
             var image: RGBImage?
             if !skip {
-                let size = pipeline.labeller.engine.input.width
+                let framing = pipeline.labeller.framing
                 do {
-                    image = try frame.image(size: size)
-                    if image?.width != size { image = nil }
+                    image = try frame.image(framing)
+                    if image?.width != framing.size { image = nil }
                 } catch {
                     logger.warning("frame \(frame.number) skipped: \(error)")
                 }

@@ -22,6 +22,15 @@ public struct InputSpec: Sendable, Equatable {
     public var pixelCount: Int { height * width * channels }
 }
 
+/// How the last feature map becomes the embedding a head is trained on.
+public enum Pooling: String, Codable, Sendable, CaseIterable {
+    /// The model's own global average pool: C features.
+    case average
+    /// Average and maximum of each channel over the map: 2C features. The maximum keeps a strong
+    /// local response (a small object) that averaging over the whole frame dilutes.
+    case averageAndMax = "average+max"
+}
+
 /// A loaded MobileNet: class scores and the global-pool embedding for RGB images of the input size.
 ///
 /// Not safe to call from several threads at once: give each worker its own `Engine`, or serialise calls.
@@ -42,7 +51,7 @@ public final class Engine {
     private let hostSoftmax: (logits: Int, nodeCount: Int)?
     private var runtimes: [Purpose: (batch: Int, runtime: XNNRuntime)] = [:]
 
-    private enum Purpose { case scores, embedding }
+    private enum Purpose { case scores, embedding, featureMap }
 
     public convenience init(contentsOf url: URL, threads: Int = 1) throws {
         try self.init(model: try Model.load(contentsOf: url), threads: threads)
@@ -107,12 +116,31 @@ public final class Engine {
         }
     }
 
-    /// The global-pool feature vector for one image.
-    public func embedding(for pixels: [UInt8]) throws -> [Float] { try embedding(for: [pixels])[0] }
+    /// The feature vector for one image: embeddingSize values, twice that for `.averageAndMax`.
+    public func embedding(for pixels: [UInt8], pooling: Pooling = .average) throws -> [Float] {
+        try embedding(for: [pixels], pooling: pooling)[0]
+    }
 
-    public func embedding(for batch: [[UInt8]]) throws -> [[Float]] {
+    public func embedding(for batch: [[UInt8]], pooling: Pooling = .average) throws -> [[Float]] {
         guard let size = embeddingSize else { throw EngineError("model has no global pooling layer to take an embedding from") }
-        return split(try run(.embedding, batch), size)
+        switch pooling {
+        case .average:
+            return split(try run(.embedding, batch), size)
+        case .averageAndMax:
+            let runtime = try run(.featureMap, batch)
+            return split(runtime, runtime.outputValue.count / batch.count).map { map in
+                var average = [Float](repeating: 0, count: size), maximum = [Float](repeating: -.infinity, count: size)
+                let cells = map.count / size
+                for cell in 0..<cells {
+                    for c in 0..<size {
+                        let v = map[cell * size + c]
+                        average[c] += v
+                        maximum[c] = max(maximum[c], v)
+                    }
+                }
+                return average.map { $0 / Float(cells) } + maximum
+            }
+        }
     }
 
     private func run(_ purpose: Purpose, _ batch: [[UInt8]]) throws -> XNNRuntime {
@@ -161,8 +189,10 @@ public final class Engine {
         case .scores:
             let (output, count) = hostSoftmax ?? (g.output, g.nodes.count)
             built = try XNNRuntime(graph: g, nodeCount: count, outputIndex: output, pool: pool)
-        case .embedding:
-            guard let embedding = g.embedding else { throw EngineError("model has no global pooling layer") }
+        case .embedding, .featureMap:
+            guard let embedding = purpose == .embedding ? g.embedding : g.featureMap else {
+                throw EngineError("model has no global pooling layer")
+            }
             built = try XNNRuntime(graph: g, nodeCount: embedding.nodeCount, outputIndex: embedding.value, pool: pool)
         }
         runtimes[purpose] = (batch, built)

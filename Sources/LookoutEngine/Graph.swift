@@ -99,6 +99,8 @@ struct Graph {
     private(set) var output: Int
     /// The global-pool output (the feature vector retraining uses), and how many nodes produce it.
     var embedding: (value: Int, nodeCount: Int)?
+    /// The last feature map, the global pool's input (H×W×C), and how many nodes produce it.
+    var featureMap: (value: Int, nodeCount: Int)?
 
     /// Elements any single tensor may have; keeps a hostile file from making XNNPACK allocate gigabytes.
     static let maxElements = 1 << 26
@@ -376,6 +378,7 @@ private struct Lowering {
         let (outW, left, right) = try outputSize(x.shape[2], kernel: o.filterW, stride: o.strideW, dilation: 1, padding: o.padding)
         try set(op.outputs[0], shape: [x.shape[0], outH, outW, x.shape[3]], type: type)
         if o.padding == .valid, o.filterH == x.shape[1], o.filterW == x.shape[2] {
+            graph.featureMap = (op.inputs[0], graph.nodes.count)
             graph.nodes.append(.globalAveragePool(input: op.inputs[0], output: op.outputs[0], clamp: clamp))
             graph.embedding = (op.outputs[0], graph.nodes.count)
         } else {
@@ -393,6 +396,7 @@ private struct Lowering {
         guard x.shape.count == 4, axes == [1, 2] else { throw EngineError("only MEAN over height and width of a 4-D tensor is supported") }
         let type = try elementType(op.outputs[0])
         let pooled = [x.shape[0], 1, 1, x.shape[3]]
+        graph.featureMap = (op.inputs[0], graph.nodes.count)
         if keepDims {
             try set(op.outputs[0], shape: pooled, type: type)
             graph.nodes.append(.globalAveragePool(input: op.inputs[0], output: op.outputs[0], clamp: .none))

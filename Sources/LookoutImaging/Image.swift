@@ -12,6 +12,14 @@ public struct RGBImage: Equatable, Sendable {
     }
 }
 
+/// How a picture becomes the model's input: which part of it, scaled to size×size.
+public struct Framing: Sendable, Equatable {
+    public var size: Int
+    public var crop: CropMode
+
+    public init(size: Int, crop: CropMode = .standard) { (self.size, self.crop) = (size, crop) }
+}
+
 /// Which part of the image becomes the model's square input.
 public enum CropMode: Equatable, Sendable {
     /// The central square whose side is `fraction` of the shorter side (0.875: what MobileNet was evaluated with).

@@ -134,4 +134,8 @@ public enum ImagePreprocessor {
     public static func load(file path: String, size: Int, crop: CropMode = .standard) throws -> RGBImage {
         Resize.cropAndResize(try ImageDecoder.decode(file: path, minimumSide: size, crop: crop), to: size, crop: crop)
     }
+
+    public static func load(file path: String, framing: Framing) throws -> RGBImage {
+        try load(file: path, size: framing.size, crop: framing.crop)
+    }
 }

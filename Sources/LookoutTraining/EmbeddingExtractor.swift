@@ -7,10 +7,14 @@ import LookoutImaging
 public enum View: UInt8, CaseIterable, Sendable {
     case plain = 0, mirrored, shiftedUpLeft, shiftedDownRight
 
-    /// The crop of a `width`×`height` image for this view: the standard crop, or moved by 1/16 of its side.
-    func rectangle(width: Int, height: Int) -> (x: Int, y: Int, width: Int, height: Int) {
-        var box = CropMode.standard.rectangle(width: width, height: height)
-        let step = max(1, box.width / 16)
+    /// The crop of a `width`×`height` image for this view: `crop`'s, or moved by 1/16 of its side
+    /// (a whole-image crop shrinks by that much first, to have room to move).
+    func rectangle(width: Int, height: Int, crop: CropMode) -> (x: Int, y: Int, width: Int, height: Int) {
+        var box = crop.rectangle(width: width, height: height)
+        let step = max(1, min(box.width, box.height) / 16)
+        if crop == .none, self == .shiftedUpLeft || self == .shiftedDownRight {
+            box = (step / 2, step / 2, max(1, width - step), max(1, height - step))
+        }
         switch self {
         case .shiftedUpLeft: box.x = max(0, box.x - step); box.y = max(0, box.y - step)
         case .shiftedDownRight: box.x = min(width - box.width, box.x + step); box.y = min(height - box.height, box.y + step)
@@ -36,20 +40,23 @@ public final class EmbeddingExtractor {
     let workers: Int
     let cache: EmbeddingCache
     public let modelSHA256: String
+    public let preprocessing: Preprocessing
     public let embeddingSize: Int
     public let inputSize: Int
 
-    public init(modelURL: URL, modelSHA256: String, workers: Int, cacheDirectory: URL) throws {
+    public init(modelURL: URL, modelSHA256: String, preprocessing: Preprocessing, workers: Int, cacheDirectory: URL) throws {
         self.modelURL = modelURL
         self.modelSHA256 = modelSHA256
+        self.preprocessing = preprocessing
         self.workers = max(1, workers)
         let probe = try Engine(contentsOf: modelURL)
         guard let size = probe.embeddingSize else { throw TrainingError("\(modelURL.lastPathComponent): model has no global pooling layer") }
-        embeddingSize = size
+        embeddingSize = preprocessing.pooling == .averageAndMax ? 2 * size : size
         inputSize = probe.input.width
         cache = try EmbeddingCache(directory: cacheDirectory,
-                                   context: "model=\(modelSHA256);input=\(inputSize);crop=center0.875;resize=pil-bilinear;v1",
-                                   dimension: size)
+                                   context: "model=\(modelSHA256);input=\(inputSize);crop=\(preprocessing.cropName);"
+                                       + "resize=pil-bilinear;pooling=\(preprocessing.pooling.rawValue);v1",
+                                   dimension: embeddingSize)
     }
 
     /// `views(i)` says which views image i needs. `progress(done, total)` is called after each image.
@@ -96,12 +103,12 @@ public final class EmbeddingExtractor {
                 if let cached = cache[key] { vectors.append(cached); continue }
                 if decoded == nil {
                     decoded = try ImageDecoder.decode(bytes, name: (path as NSString).lastPathComponent,
-                                                      minimumSide: inputSize, crop: .standard)
+                                                      minimumSide: inputSize, crop: preprocessing.crop)
                 }
                 let image = decoded!
-                var pixels = Resize.resize(image, rectangle: view.rectangle(width: image.width, height: image.height), to: inputSize)
+                var pixels = Resize.resize(image, rectangle: view.rectangle(width: image.width, height: image.height, crop: preprocessing.crop), to: inputSize)
                 if view == .mirrored { pixels = mirrored(pixels) }
-                let vector = try engine.embedding(for: pixels.pixels)
+                let vector = try engine.embedding(for: pixels.pixels, pooling: preprocessing.pooling)
                 cache[key] = vector
                 vectors.append(vector)
                 computed += 1

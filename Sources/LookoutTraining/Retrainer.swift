@@ -8,6 +8,7 @@ public struct RetrainOptions: Sendable {
     public var cache: URL
     public var validationPercent = 10
     public var augment = false
+    public var preprocessing = Preprocessing.retrainDefault
     public var threads = ProcessInfo.processInfo.activeProcessorCount
     public var seed: UInt64 = 0
     public var regression = SoftmaxRegression.Settings()
@@ -65,7 +66,8 @@ public enum Retrainer {
         }
         lap("scan")
 
-        let extractor = try EmbeddingExtractor(modelURL: o.model, modelSHA256: o.modelSHA256, workers: o.threads,
+        let extractor = try EmbeddingExtractor(modelURL: o.model, modelSHA256: o.modelSHA256, preprocessing: o.preprocessing,
+                                               workers: o.threads,
                                                cacheDirectory: o.cache)
         let trainViews: [View] = o.augment ? View.allCases : [.plain]
         progress.begin("embedding", total: dataset.images.count)
@@ -96,7 +98,8 @@ public enum Retrainer {
             labels: dataset.labels,
             baseModel: .init(file: o.model.lastPathComponent, sha256: o.modelSHA256),
             embeddingSize: extractor.embeddingSize,
-            input: .init(width: extractor.inputSize, height: extractor.inputSize, crop: "center 0.875", resize: "bilinear (PIL)"),
+            pooling: o.preprocessing.pooling,
+            input: .init(width: extractor.inputSize, height: extractor.inputSize, crop: o.preprocessing.cropName, resize: "bilinear (PIL)"),
             weights: .init(file: HeadManifest.weightsFile, sha256: ""),
             training: ["method": "softmax regression, L-BFGS", "l2": "\(o.regression.l2)",
                        "max_iterations": "\(o.regression.maxIterations)", "balanced_classes": "\(o.regression.balanceClasses)",
@@ -105,7 +108,7 @@ public enum Retrainer {
             metrics: .init(trainTop1: 0, validationTop1: nil, validationTop5: nil, trainImages: train.count,
                            validationImages: validation.count),
             created: ISO8601DateFormatter().string(from: Date()), lookoutVersion: version)
-        let head = Head(manifest: manifest, weights: fit.weights, bias: fit.bias)
+        let head = Head(manifest: manifest, weights: fit.weights, bias: fit.bias, preprocessing: o.preprocessing)
         let trainEvaluation = Evaluation(head: head, items: train)
         let validationEvaluation = validation.isEmpty ? nil : Evaluation(head: head, items: validation)
         manifest.metrics.trainTop1 = trainEvaluation.top1
@@ -129,7 +132,7 @@ public enum Retrainer {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let written = try Head(manifest: manifest, weights: fit.weights, bias: fit.bias)
+        let written = try Head(manifest: manifest, weights: fit.weights, bias: fit.bias, preprocessing: o.preprocessing)
             .write(to: o.output, extras: ["report.json": try encoder.encode(report), "report.html": Data(html.utf8)])
         lap("write")
         report.seconds = seconds

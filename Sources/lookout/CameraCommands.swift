@@ -156,7 +156,7 @@ struct Capture: ParsableCommand {
             saved += 1
             // The daemon's path: the model input made from the raw frame, not from the saved JPEG.
             let top = try classifier.map { engine, labels -> [Entry] in
-                let scores = try engine.scores(for: try frame.image(size: engine.input.width).pixels)
+                let scores = try engine.scores(for: try frame.image(Framing(size: engine.input.width)).pixels)
                 return scores.indices.sorted { scores[$0] > scores[$1] }.prefix(5).map {
                     Entry(index: $0, label: labels?[$0] ?? "#\($0)", score: scores[$0])
                 }

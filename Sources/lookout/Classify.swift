@@ -31,8 +31,8 @@ struct Classify: ParsableCommand {
     @Option(help: "How many of the best labels to print.")
     var top: Int = 5
 
-    @Option(help: "center: central 87.5 % square; none: the whole image.")
-    var crop: CropChoice = .center
+    @Option(help: "center: central 87.5 % square; none: the whole image. (default: the head's, else center)")
+    var crop: CropChoice?
 
     @Flag(help: "One JSON object per image and line.")
     var json = false
@@ -58,8 +58,9 @@ struct Classify: ParsableCommand {
         for image in images {
             do {
                 let start = now()
-                let pixels = try ImagePreprocessor.load(file: image, size: engine.input.width, crop: crop.mode)
-                let scores = try trained.map { $0.scores(for: try engine.embedding(for: pixels.pixels)) }
+                let framing = crop?.mode ?? trained?.preprocessing.crop ?? .standard
+                let pixels = try ImagePreprocessor.load(file: image, size: engine.input.width, crop: framing)
+                let scores = try trained.map { $0.scores(for: try engine.embedding(for: pixels.pixels, pooling: $0.preprocessing.pooling)) }
                     ?? engine.scores(for: pixels.pixels)
                 let latency = milliseconds(now() - start)
                 let best = scores.indices.sorted { scores[$0] > scores[$1] }.prefix(top)
@@ -89,3 +90,5 @@ struct Classify: ParsableCommand {
         return names
     }
 }
+
+extension Pooling: ExpressibleByArgument {}

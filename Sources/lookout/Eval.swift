@@ -28,7 +28,8 @@ struct Eval: ParsableCommand {
         let dataset = try Dataset.scan(URL(fileURLWithPath: common.data), validationPercent: 0, labels: trained.labels)
         let known = dataset.images.enumerated().filter { $0.element.label >= 0 }
         let unknown = Set(dataset.images.filter { $0.label < 0 }.map { String($0.relativePath.split(separator: "/")[0]) }).sorted()
-        let extractor = try EmbeddingExtractor(modelURL: modelURL, modelSHA256: modelSHA, workers: common.threads,
+        let extractor = try EmbeddingExtractor(modelURL: modelURL, modelSHA256: modelSHA, preprocessing: trained.preprocessing,
+                                               workers: common.threads,
                                                cacheDirectory: common.cacheDirectory)
         let progress = TerminalProgress()
         progress.begin("embedding", total: known.count)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LookoutEngine
 import LookoutModels
 import LookoutTraining
 
@@ -23,6 +24,12 @@ struct Retrain: ParsableCommand {
 
     @Flag(help: "Also learn from mirrored and shifted crops of the training images.")
     var augment = false
+
+    @Option(help: "none: the whole image, squashed to the model's square; center: its central 87.5 % square. The head keeps it: classifying with the head frames pictures the same way.")
+    var crop: CropChoice = .none
+
+    @Option(help: "How the base model's last feature map becomes the embedding: \(Pooling.allCases.map(\.rawValue).joined(separator: " or ")).")
+    var pooling: Pooling = .averageAndMax
 
     @Option(help: "Most L-BFGS iterations.")
     var epochs = 300
@@ -50,6 +57,7 @@ struct Retrain: ParsableCommand {
                                      output: URL(fileURLWithPath: output), cache: common.cacheDirectory)
         options.validationPercent = validationPercent
         options.augment = augment
+        options.preprocessing = Preprocessing(crop: crop.mode, pooling: pooling)
         options.threads = common.threads
         options.seed = seed
         options.regression.l2 = l2

@@ -78,6 +78,16 @@ final class RetrainCommandTests: XCTestCase {
                                                       "--top", "1", data.appendingPathComponent("Faces_easy/\(face)").path])
         XCTAssertEqual(classify.status, 0, classify.stderr)
         XCTAssertTrue(classify.stdout.contains("Faces_easy"), classify.stdout)
+        // It frames the picture as the head was trained (the whole of it), unless told otherwise.
+        func scores(_ extra: [String]) throws -> String {
+            let run = try Run.executable("lookout", ["classify", "--model", "mobilenet_v1_1.0_224", "--head", output.path, "--json"]
+                                         + extra + [data.appendingPathComponent("Faces_easy/\(face)").path])
+            XCTAssertEqual(run.status, 0, run.stderr)
+            let result = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+            return "\(result?["top"] ?? "no top labels: \(run.stdout)")"
+        }
+        XCTAssertEqual(try scores([]), try scores(["--crop", "none"]))
+        XCTAssertNotEqual(try scores([]), try scores(["--crop", "center"]))
         // … and refuses a head trained on another base model.
         let mismatch = try Run.executable("lookout", ["classify", "--model", "mobilenet_v1_0.25_128_quant", "--head", output.path,
                                                       data.appendingPathComponent("Faces_easy/\(face)").path])

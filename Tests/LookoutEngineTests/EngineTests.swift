@@ -29,6 +29,25 @@ final class EngineTests: XCTestCase {
         }
     }
 
+    /// Average+max pooling: the first half is the model's own global average pool, the second the
+    /// channel maxima, on a float and a uint8 model (Keras MEAN and TF-slim AVERAGE_POOL_2D heads).
+    func testAverageAndMaxPooling() throws {
+        for name in ["mobilenet_v1_0.75_224.tflite", "mobilenet_v1_1.0_224.tflite", "mobilenet_v1_0.5_160_quant.tflite"] {
+            let engine = try Engine(contentsOf: Fixtures.model(name))
+            let size = try XCTUnwrap(engine.embeddingSize)
+            for image in try referenceImages(engine.input.width) {
+                let average = try engine.embedding(for: image)
+                let both = try engine.embedding(for: image, pooling: .averageAndMax)
+                XCTAssertEqual(both.count, 2 * size, name)
+                // uint8: the pool's own output is requantised, so agree within one quantisation step.
+                let tolerance: Float = engine.input.quantized ? 0.1 : 1e-4
+                XCTAssertEqual(zip(average, both.prefix(size)).map { abs($0 - $1) }.max()!, 0, accuracy: tolerance, name)
+                XCTAssertTrue(zip(both.prefix(size), both.suffix(size)).allSatisfy { $0 <= $1 + 1e-5 }, "max ≥ mean: \(name)")
+                XCTAssertGreaterThan(both.suffix(size).reduce(0, +), both.prefix(size).reduce(0, +) * 1.5, "maxima stand out: \(name)")
+            }
+        }
+    }
+
     func testThreadPoolGivesTheSameAnswer() throws {
         let url = try Fixtures.model("mobilenet_v1_1.0_224.tflite")
         let one = try Engine(contentsOf: url, threads: 1), two = try Engine(contentsOf: url, threads: 2)

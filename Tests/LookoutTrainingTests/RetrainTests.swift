@@ -71,6 +71,10 @@ final class RetrainTests: XCTestCase {
         // The bundle loads, and applies to embeddings the way the report measured it.
         let head = try Head.load(o.output, baseModelSHA256: o.modelSHA256, baseModelName: model)
         XCTAssertEqual(head.labels, manifest.labels)
+        XCTAssertEqual(head.preprocessing, Preprocessing(crop: .none, pooling: .averageAndMax), "retrain's default, kept in the bundle")
+        XCTAssertEqual(head.manifest.embeddingSize, 2 * 256)
+        let json = try String(contentsOf: o.output.appendingPathComponent("head.json"), encoding: .utf8)
+        XCTAssertTrue(json.contains("\"crop\" : \"none\"") && json.contains("\"pooling\" : \"average+max\""), json)
         XCTAssertEqual(head.manifest.metrics.validationTop1, report.validation?.top1)
 
         // Second run: every embedding comes from the cache, and the same head comes out.
@@ -88,6 +92,31 @@ final class RetrainTests: XCTestCase {
         let (_, changed) = try Retrainer.run(o, progress: Silent())
         XCTAssertEqual(changed.embeddingsComputed, 1)
         XCTAssertEqual(changed.embeddingsReused, 119)
+    }
+
+    /// Bundles written before `pooling` was recorded load as centre-cropped, average-pooled heads;
+    /// a crop this version does not know is refused, naming the bundle and the value.
+    func testOlderAndUnknownPreprocessing() throws {
+        let data = try caltech(["Faces_easy", "Motorbikes"], perClass: 6)
+        var o = try options(data)
+        o.preprocessing = Preprocessing(crop: .standard, pooling: .average)
+        let (manifest, _) = try Retrainer.run(o, progress: Silent())
+        XCTAssertEqual(manifest.embeddingSize, 256)
+        let file = o.output.appendingPathComponent("head.json")
+        var object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
+        XCTAssertEqual((object["input"] as? [String: Any])?["crop"] as? String, "center 0.875")
+        object["pooling"] = nil
+        try JSONSerialization.data(withJSONObject: object).write(to: file)
+        let old = try Head.load(o.output, baseModelSHA256: o.modelSHA256, baseModelName: model)
+        XCTAssertEqual(old.preprocessing, Preprocessing(crop: .center(fraction: 0.875), pooling: .average))
+
+        var input = try XCTUnwrap(object["input"] as? [String: Any])
+        input["crop"] = "letterbox"
+        object["input"] = input
+        try JSONSerialization.data(withJSONObject: object).write(to: file)
+        XCTAssertThrowsError(try Head.load(o.output, baseModelSHA256: o.modelSHA256, baseModelName: model)) {
+            XCTAssertEqual("\($0)", "\(o.output.path): head.json: input.crop 'letterbox' is neither 'none' nor 'center F' (0 < F ≤ 1)")
+        }
     }
 
     func testBadFilesAreSkippedCountedAndReported() throws {
