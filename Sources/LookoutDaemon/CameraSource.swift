@@ -21,7 +21,7 @@ public struct CameraSource: FrameSource {
         (self.device, self.width, self.height, self.fps, self.onState, self.onBadFrame) = (device, width, height, fps, onState, onBadFrame)
     }
 
-    public func frames(framing: @escaping @Sendable () -> Framing) -> AsyncThrowingStream<Frame, Error> {
+    public func frames() -> AsyncThrowingStream<Frame, Error> {
         let (stream, continuation) = AsyncThrowingStream<Frame, Error>.makeStream()
         let stop = StopFlag()
         continuation.onTermination = { _ in stop.set() }

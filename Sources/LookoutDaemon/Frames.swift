@@ -18,13 +18,6 @@ public struct Frame: Sendable {
         (self.number, self.capturedAt, self.wallClock, self.thumbnail, makeImage) = (number, capturedAt, wallClock, thumbnail, image)
     }
 
-    /// A frame whose model input is already made.
-    public init(number: UInt64, capturedAt: Double, wallClock: Date, image: RGBImage) {
-        self.init(number: number, capturedAt: capturedAt, wallClock: wallClock,
-                  thumbnail: greyThumbnail(width: image.width, height: image.height, side: MotionGate.side, luma: image.luma),
-                  image: { _ in image })
-    }
-
     /// The model's input, framing.size square (a frame made before a reload may come at the old size).
     public func image(_ framing: Framing) throws -> RGBImage { try makeImage(framing) }
 }
@@ -33,11 +26,10 @@ public struct Frame: Sendable {
 public protocol FrameSource: Sendable {
     /// Names the source in events and logs (a device path, a folder).
     var name: String { get }
-    /// Frames in capture order; finishes when the source has no more. A source that decodes
-    /// stored pictures prepares them with `framing()`, the model's input (read per frame: a reload
-    /// may switch to a model or head framed otherwise); a camera hands over raw frames, converted
-    /// only when classified, and has no use for it.
-    func frames(framing: @escaping @Sendable () -> Framing) -> AsyncThrowingStream<Frame, Error>
+    /// Frames in capture order; finishes when the source has no more. Frames come raw (a camera's
+    /// buffer, a picture's bytes) and become the model's input only when classified, framed as the
+    /// model and head of that moment want (a reload may change both).
+    func frames() -> AsyncThrowingStream<Frame, Error>
 }
 
 /// Monotonic seconds.
@@ -64,7 +56,7 @@ public struct ReplaySource: FrameSource {
         (self.folder, self.fps, self.loop, self.onSkip) = (folder, fps, loop, onSkip)
     }
 
-    public func frames(framing: @escaping @Sendable () -> Framing) -> AsyncThrowingStream<Frame, Error> {
+    public func frames() -> AsyncThrowingStream<Frame, Error> {
         AsyncThrowingStream { continuation in
             let task = Task {
                 let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
@@ -83,9 +75,16 @@ public struct ReplaySource: FrameSource {
                         due += 1 / fps
                         let captured = monotonicSeconds(), wall = Date()
                         do {
-                            let image = try ImagePreprocessor.load(file: folder.appendingPathComponent(file).path, framing: framing())
+                            // As an MJPEG camera's frames: the motion gate's thumbnail from a JPEG decoded
+                            // at its smallest DCT scale, the model's input only if the frame is classified.
+                            let path = folder.appendingPathComponent(file).path
+                            let bytes = try ImageDecoder.readFile(path)
+                            let small = try ImageDecoder.decode(bytes, name: path, minimumSide: MotionGate.side, crop: .none)
+                            let thumbnail = greyThumbnail(width: small.width, height: small.height, side: MotionGate.side, luma: small.luma)
                             number += 1
-                            continuation.yield(Frame(number: number, capturedAt: captured, wallClock: wall, image: image))
+                            continuation.yield(Frame(number: number, capturedAt: captured, wallClock: wall, thumbnail: thumbnail) {
+                                try ImagePreprocessor.load(bytes, name: path, framing: $0)
+                            })
                         } catch {
                             onSkip("\(error)")
                         }

@@ -86,8 +86,6 @@ public final class LookoutService: Service, @unchecked Sendable {
     /// Swaps in `new` before the next classification; labels active under the old one end first.
     public func reconfigure(_ new: Pipeline) { lock.withLock { replacement = new } }
 
-    public var current: Pipeline { lock.withLock { replacement ?? pipeline } }
-
     /// One line on how classification goes (systemd's STATUS=).
     public func statusLine() -> String {
         lock.withLock {
@@ -105,7 +103,7 @@ public final class LookoutService: Service, @unchecked Sendable {
 
     public func run() async throws {
         let (latest, feed) = AsyncStream<Frame>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        let frames = source.frames { [self] in current.labeller.framing }
+        let frames = source.frames()
         let producer = Task {
             defer { feed.finish() }
             for try await frame in frames {
@@ -165,14 +163,12 @@ public final class LookoutService: Service, @unchecked Sendable {
                 pipeline.motion = gate
                 if skip { skippedStatic += 1 }
             }
-            // Only now is the frame converted to the model's input. One that cannot be (a corrupt
-            // MJPEG frame), or that was made for the model before a reload (another size), is dropped.
+            // Only now is the frame converted to the model's input, framed as the current model and
+            // head want it. One that cannot be (a corrupt MJPEG frame) is dropped.
             var image: RGBImage?
             if !skip {
-                let framing = pipeline.labeller.framing
                 do {
-                    image = try frame.image(framing)
-                    if image?.width != framing.size { image = nil }
+                    image = try frame.image(pipeline.labeller.framing)
                 } catch {
                     logger.warning("frame \(frame.number) skipped: \(error)")
                 }

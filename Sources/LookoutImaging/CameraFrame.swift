@@ -104,9 +104,7 @@ struct YUYVPixels: PixelSource {
         }
         while i + 1 < count {
             let q = line + (x + i) * 2
-            let (y0, u, y1, v) = (q[0], q[1], q[2], q[3])
-            let a = yuvToRGB(y0, u, v), b = yuvToRGB(y1, u, v)
-            o[0] = a.0; o[1] = a.1; o[2] = a.2; o[3] = b.0; o[4] = b.1; o[5] = b.2
+            yuvPairToRGB(q[0], q[2], q[1], q[3], into: o)
             i += 2
             o += 6
         }
@@ -121,11 +119,43 @@ struct NV12Pixels: PixelSource {
     let frame: CameraFrame
     init(_ frame: CameraFrame) { self.frame = frame }
 
+    /// A row pair by pair, as YUYV: the two pixels share one U V sample.
+    func row(_ y: Int, x: Int, count: Int, into out: UnsafeMutablePointer<UInt8>) {
+        let base = frame.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        let luma = base + y * frame.bytesPerLine, chroma = base + frame.bytesPerLine * frame.height + (y / 2) * frame.bytesPerLine
+        var i = 0, o = out
+        if x & 1 == 1 {
+            let p = rgb(x, y)
+            o[0] = p.0; o[1] = p.1; o[2] = p.2
+            (i, o) = (1, o + 3)
+        }
+        while i + 1 < count {
+            let c = chroma + (x + i)
+            yuvPairToRGB(luma[x + i], luma[x + i + 1], c[0], c[1], into: o)
+            i += 2
+            o += 6
+        }
+        if i < count {
+            let p = rgb(x + i, y)
+            o[0] = p.0; o[1] = p.1; o[2] = p.2
+        }
+    }
+
     @inline(__always)
     func rgb(_ x: Int, _ y: Int) -> (UInt8, UInt8, UInt8) {
         let chroma = frame.bytesPerLine * frame.height + (y / 2) * frame.bytesPerLine + (x & ~1)
         return yuvToRGB(frame.bytes[y * frame.bytesPerLine + x], frame.bytes[chroma], frame.bytes[chroma + 1])
     }
+}
+
+/// Two pixels that share chroma: the chroma terms once for both, the same arithmetic as `yuvToRGB`.
+@inline(__always)
+func yuvPairToRGB(_ y0: UInt8, _ y1: UInt8, _ u: UInt8, _ v: UInt8, into o: UnsafeMutablePointer<UInt8>) {
+    let d = Int(u) - 128, e = Int(v) - 128
+    let r = 409 * e + 128, g = -100 * d - 208 * e + 128, b = 516 * d + 128
+    let c0 = 298 * (Int(y0) - 16), c1 = 298 * (Int(y1) - 16)
+    o[0] = UInt8(clamping: (c0 + r) >> 8); o[1] = UInt8(clamping: (c0 + g) >> 8); o[2] = UInt8(clamping: (c0 + b) >> 8)
+    o[3] = UInt8(clamping: (c1 + r) >> 8); o[4] = UInt8(clamping: (c1 + g) >> 8); o[5] = UInt8(clamping: (c1 + b) >> 8)
 }
 
 /// BT.601 limited range, as V4L2 cameras deliver YUV, in the usual 8-bit fixed point.

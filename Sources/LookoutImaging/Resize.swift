@@ -69,7 +69,8 @@ public enum Resize {
         let firstRow = vertical.start[0], lastRow = vertical.start[size - 1] + vertical.count[size - 1]
         let rows = lastRow - firstRow
         var temp = [UInt8](repeating: 0, count: rows * size * 3)
-        var row = [UInt8](repeating: 0, count: box.width * 3)
+        // One spare byte: each tap loads a pixel as 4 bytes (R G B and the next R, weighed but unused).
+        var row = [UInt8](repeating: 0, count: box.width * 3 + 1)
         let starts = horizontal.start.map { $0 * 3 }, counts = horizontal.count, stride = horizontal.stride
         temp.withUnsafeMutableBufferPointer { dst in
             row.withUnsafeMutableBufferPointer { line in
@@ -79,18 +80,18 @@ public enum Resize {
                             for r in 0..<rows {
                                 source.row(box.y + firstRow + r, x: box.x, count: box.width, into: line.baseAddress!)
                                 var d = r * size * 3
+                                let pixels = UnsafeRawPointer(line.baseAddress!)
                                 for x in 0..<size {
-                                    var acc = (rounding, rounding, rounding)
+                                    // R, G, B in one 4-lane vector; Int32 suffices, as in the vertical pass.
+                                    var acc = SIMD4<Int32>(repeating: Int32(rounding))
                                     var p = starts[x], w = x &* stride
                                     for _ in 0..<counts[x] {
-                                        let weight = Int(weights[w])
-                                        acc.0 &+= Int(line[p]) &* weight
-                                        acc.1 &+= Int(line[p &+ 1]) &* weight
-                                        acc.2 &+= Int(line[p &+ 2]) &* weight
+                                        let pixel = pixels.loadUnaligned(fromByteOffset: p, as: SIMD4<UInt8>.self)
+                                        acc &+= SIMD4<Int32>(truncatingIfNeeded: pixel) &* SIMD4(repeating: weights[w])
                                         p &+= 3
                                         w &+= 1
                                     }
-                                    dst[d] = clip8(acc.0); dst[d &+ 1] = clip8(acc.1); dst[d &+ 2] = clip8(acc.2)
+                                    dst[d] = clip8(Int(acc[0])); dst[d &+ 1] = clip8(Int(acc[1])); dst[d &+ 2] = clip8(Int(acc[2]))
                                     d &+= 3
                                 }
                             }
@@ -120,7 +121,13 @@ public enum Resize {
                                 acc[vectors][x - vectors * 16] &+= Int32(src[line + x]) &* weight[0]
                             }
                         }
-                        for x in 0..<width { dst[y * width + x] = clip8(Int(acc[x / 16][x % 16])) }
+                        // Shift, clamp and narrow 16 at a time; the tail (width is not a multiple of 16) lane by lane.
+                        let row = UnsafeMutableRawPointer(dst.baseAddress! + y * width)
+                        for v in 0..<vectors {
+                            let bytes = (acc[v] &>> Int32(precisionBits)).clamped(lowerBound: .zero, upperBound: SIMD16(repeating: 255))
+                            row.storeBytes(of: SIMD16<UInt8>(truncatingIfNeeded: bytes), toByteOffset: v * 16, as: SIMD16<UInt8>.self)
+                        }
+                        for x in vectors * 16..<width { dst[y * width + x] = clip8(Int(acc[vectors][x - vectors * 16])) }
                     }
                 }
             }
@@ -137,5 +144,11 @@ public enum ImagePreprocessor {
 
     public static func load(file path: String, framing: Framing) throws -> RGBImage {
         try load(file: path, size: framing.size, crop: framing.crop)
+    }
+
+    /// The same for an image already read into memory (`name` names it in errors).
+    public static func load(_ bytes: [UInt8], name: String, framing: Framing) throws -> RGBImage {
+        let image = try ImageDecoder.decode(bytes, name: name, minimumSide: framing.size, crop: framing.crop)
+        return Resize.cropAndResize(image, to: framing.size, crop: framing.crop)
     }
 }

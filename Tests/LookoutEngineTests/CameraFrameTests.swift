@@ -21,6 +21,8 @@ final class CameraFrameTests: XCTestCase {
                 let direct = Resize.cropAndResize(frame, to: 224, crop: .standard)
                 // One pass over the raw frame = converting the whole frame first, then cropping and resizing.
                 XCTAssertEqual(direct, Resize.cropAndResize(frame.rgb(), to: 224, crop: .standard), "\(format)")
+                XCTAssertEqual(Resize.cropAndResize(frame, to: 224, crop: .none), Resize.cropAndResize(frame.rgb(), to: 224, crop: .none),
+                               "\(format), whole frame (a head's framing)")
                 if format == .rgb24 { XCTAssertEqual(direct, Resize.cropAndResize(photo, to: 224, crop: .standard)) }
                 XCTAssertEqual(try top1(direct), photoTop1, "\(format): the camera path sees the same cat")
 
