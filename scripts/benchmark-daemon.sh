@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# lookoutd's power-envelope figures (issue #4, Done-when 3), each measured on the release binary
+# lookoutd's power-envelope figures (issue #4, Done-when 3), each measured on the release binary as installed
 # with mobilenet_v1_1.0_224 at 1 thread, replaying photos as the camera:
 #   1. CPU per classification from a 640×480 YUYV frame vs bare inference (`lookout bench --frame`);
 #   2. cpu_budget 0.25: the process's CPU use over 60 s (from /proc/PID/stat);
@@ -14,8 +14,9 @@ seconds=60
 [ "${1:-}" = "--seconds" ] && seconds="$2"
 export LOOKOUT_MODEL_DIR="${LOOKOUT_MODEL_DIR:-$(cd .. && pwd)/shared/models}"
 photos="${LOOKOUT_SHARED_DIR:-$(cd .. && pwd)/shared}/photos"
-[ -n "${LOOKOUT_BIN:-}" ] || swift build -c release >/dev/null
-bin=${LOOKOUT_BIN:-.build/release}
+# Built as `make install` builds it (the Swift runtime linked in), in its own scratch folder.
+[ -n "${LOOKOUT_BIN:-}" ] || swift build -c release --static-swift-stdlib --scratch-path .build/installed >/dev/null
+bin=${LOOKOUT_BIN:-.build/installed/release}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"; kill $(jobs -p) 2>/dev/null || true' EXIT
 hz=$(getconf CLK_TCK)
@@ -91,9 +92,9 @@ print(f"5. Capture to started event ({len(lat)} events, replay at {sys.argv[3]} 
       f"bound one inference + one frame interval = {bound:.1f} ms")
 PY
 
-# A still scene: one 224×224 picture replayed at 15 frames/s (its PNG decode stands in for the
-# camera's frame conversion), with and without the motion gate.
-rm -f "$tmp/replay"/*; cp "$(dirname "$photos")/reference/inputs/grace_hopper_224.png" "$tmp/replay/static.png"
+# A still scene: one 640×480 JPEG replayed at 15 frames/s, as a still MJPEG camera delivers it
+# (the gate's thumbnail comes from a 1/8-scale decode), with and without the motion gate.
+mv "$tmp/replay/00.jpg" "$tmp/static.jpg"; rm -f "$tmp/replay"/*; mv "$tmp/static.jpg" "$tmp/replay/"
 read gated _ < <(run static 30 LOOKOUT_SOURCE_REPLAY_FPS=15 LOOKOUT_MOTION_ENABLED=true LOOKOUT_CLASSIFY_CPU_BUDGET=0.5)
 read ungated _ < <(run moving 30 LOOKOUT_SOURCE_REPLAY_FPS=15 LOOKOUT_MOTION_ENABLED=false LOOKOUT_CLASSIFY_CPU_BUDGET=0.5)
 python3 -c "print(f'6. Still scene, 15 frames/s, cpu_budget 0.5: motion gate on **{$gated * 100:.2f} % of a core** (target < 2 %); off {$ungated * 100:.1f} %')"

@@ -188,18 +188,21 @@ public final class Engine {
         switch purpose {
         case .scores:
             let (output, count) = hostSoftmax ?? (g.output, g.nodes.count)
-            built = try XNNRuntime(graph: g, nodeCount: count, outputIndex: output, pool: pool)
+            built = try XNNRuntime(graph: g, nodeCount: count, outputIndex: output, pool: pool, packed: dropModelPages)
         case .embedding, .featureMap:
             guard let embedding = purpose == .embedding ? g.embedding : g.featureMap else {
                 throw EngineError("model has no global pooling layer")
             }
-            built = try XNNRuntime(graph: g, nodeCount: embedding.nodeCount, outputIndex: embedding.value, pool: pool)
+            built = try XNNRuntime(graph: g, nodeCount: embedding.nodeCount, outputIndex: embedding.value, pool: pool,
+                                   packed: dropModelPages)
         }
         runtimes[purpose] = (batch, built)
-        // XNNPACK has packed its own copy of the weights: the file's pages need not stay resident.
-        model.bytes.dropResidentPages()
         return built
     }
+
+    /// XNNPACK has packed its own copy of the weights: the file's pages need not stay resident, and
+    /// dropping them before the activations are allocated lowers the peak as well.
+    private func dropModelPages() { model.bytes.dropResidentPages() }
 
     /// Builds the scoring runtime now, so that anything XNNPACK refuses surfaces at load time.
     public func prepare() throws {

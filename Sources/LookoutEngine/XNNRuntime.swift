@@ -24,7 +24,8 @@ final class XNNRuntime {
     let outputValue: Value
 
     /// Builds nodes `0..<nodeCount` of `graph`, with `outputIndex` as the external output.
-    init(graph: Graph, nodeCount: Int, outputIndex: Int, pool: ThreadPool) throws {
+    /// `packed` runs once XNNPACK holds its own copy of the weights, before it allocates activations.
+    init(graph: Graph, nodeCount: Int, outputIndex: Int, pool: ThreadPool, packed: () -> Void) throws {
         guard xnnInitialization == xnn_status_success else {
             throw EngineError("XNNPACK cannot run on this CPU (xnn_initialize: \(xnnInitialization.rawValue))")
         }
@@ -97,6 +98,7 @@ final class XNNRuntime {
         let inputValue = graph.values[graph.input]!
         outputValue = graph.values[outputIndex]!
         try Self.check(xnn_create_runtime_v2(subgraph, pool.handle, 0, &runtime), "creating the runtime")
+        packed()
         // XNNPACK's kernels may read up to XNN_EXTRA_BYTES past the end of an input.
         input = .allocate(byteCount: inputValue.count * inputValue.type.size + Int(XNN_EXTRA_BYTES), alignment: 64)
         input.initializeMemory(as: UInt8.self, repeating: 0)

@@ -70,6 +70,11 @@ extension RGBImage: PixelSource {
         let i = (y * width + x) * 3
         return (pixels[i], pixels[i + 1], pixels[i + 2])
     }
+
+    /// Already RGB: a row is a copy.
+    func row(_ y: Int, x: Int, count: Int, into out: UnsafeMutablePointer<UInt8>) {
+        pixels.withUnsafeBufferPointer { out.update(from: $0.baseAddress! + (y * width + x) * 3, count: count * 3) }
+    }
 }
 
 struct RGB24Pixels: PixelSource {
