@@ -64,6 +64,31 @@ extension PixelSource {
     }
 }
 
+extension PixelSource {
+    /// A row of a source whose pixel pairs share chroma: `pair(x)` gives Y0, Y1, U, V of pixels x and
+    /// x + 1 (x even); an odd first or last pixel goes through `rgb`.
+    @inline(__always)
+    func pairedRow(_ y: Int, x: Int, count: Int, into out: UnsafeMutablePointer<UInt8>,
+                   pair: (Int) -> (UInt8, UInt8, UInt8, UInt8)) {
+        func single(_ x: Int, _ o: UnsafeMutablePointer<UInt8>) {
+            let p = rgb(x, y)
+            o[0] = p.0; o[1] = p.1; o[2] = p.2
+        }
+        var i = 0, o = out
+        if x & 1 == 1 {
+            single(x, o)
+            (i, o) = (1, o + 3)
+        }
+        while i + 1 < count {
+            let p = pair(x + i)
+            yuvPairToRGB(p.0, p.1, p.2, p.3, into: o)
+            i += 2
+            o += 6
+        }
+        if i < count { single(x + i, o) }
+    }
+}
+
 extension RGBImage: PixelSource {
     @inline(__always)
     func rgb(_ x: Int, _ y: Int) -> (UInt8, UInt8, UInt8) {
@@ -101,22 +126,7 @@ struct YUYVPixels: PixelSource {
     /// A row pair by pair: each pair's chroma is read once.
     func row(_ y: Int, x: Int, count: Int, into out: UnsafeMutablePointer<UInt8>) {
         let line = (frame.bytes.baseAddress! + y * frame.bytesPerLine).assumingMemoryBound(to: UInt8.self)
-        var i = 0, o = out
-        if x & 1 == 1 {
-            let p = rgb(x, y)
-            o[0] = p.0; o[1] = p.1; o[2] = p.2
-            (i, o) = (1, o + 3)
-        }
-        while i + 1 < count {
-            let q = line + (x + i) * 2
-            yuvPairToRGB(q[0], q[2], q[1], q[3], into: o)
-            i += 2
-            o += 6
-        }
-        if i < count {
-            let p = rgb(x + i, y)
-            o[0] = p.0; o[1] = p.1; o[2] = p.2
-        }
+        pairedRow(y, x: x, count: count, into: out) { let q = line + $0 * 2; return (q[0], q[2], q[1], q[3]) }
     }
 }
 
@@ -128,22 +138,7 @@ struct NV12Pixels: PixelSource {
     func row(_ y: Int, x: Int, count: Int, into out: UnsafeMutablePointer<UInt8>) {
         let base = frame.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
         let luma = base + y * frame.bytesPerLine, chroma = base + frame.bytesPerLine * frame.height + (y / 2) * frame.bytesPerLine
-        var i = 0, o = out
-        if x & 1 == 1 {
-            let p = rgb(x, y)
-            o[0] = p.0; o[1] = p.1; o[2] = p.2
-            (i, o) = (1, o + 3)
-        }
-        while i + 1 < count {
-            let c = chroma + (x + i)
-            yuvPairToRGB(luma[x + i], luma[x + i + 1], c[0], c[1], into: o)
-            i += 2
-            o += 6
-        }
-        if i < count {
-            let p = rgb(x + i, y)
-            o[0] = p.0; o[1] = p.1; o[2] = p.2
-        }
+        pairedRow(y, x: x, count: count, into: out) { (luma[$0], luma[$0 + 1], chroma[$0], chroma[$0 + 1]) }
     }
 
     @inline(__always)

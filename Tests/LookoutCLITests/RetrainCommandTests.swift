@@ -84,7 +84,9 @@ final class RetrainCommandTests: XCTestCase {
                                          + extra + [data.appendingPathComponent("Faces_easy/\(face)").path])
             XCTAssertEqual(run.status, 0, run.stderr)
             let result = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
-            return "\(result?["top"] ?? "no top labels: \(run.stdout)")"
+            let top = result?["top"] as? [[String: Any]] ?? []
+            XCTAssertEqual(top.count, 5, run.stdout)
+            return top.map { "\($0["label"] ?? "?")=\($0["score"] ?? "?")" }.joined(separator: " ")
         }
         XCTAssertEqual(try scores([]), try scores(["--crop", "none"]))
         XCTAssertNotEqual(try scores([]), try scores(["--crop", "center"]))
