@@ -39,7 +39,7 @@ final class RetrainCommandTests: XCTestCase {
             process.executableURL = Fixtures.packageRoot.appendingPathComponent(".build/debug/lookout")
         }
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(["LOOKOUT_MODEL_DIR": Fixtures.models.path]) { $1 }
+        process.environment = Fixtures.environment()
         process.standardError = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         try process.run()

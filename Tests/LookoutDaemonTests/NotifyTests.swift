@@ -26,8 +26,7 @@ final class NotifyTests: XCTestCase {
         let process = Process()
         process.executableURL = Fixtures.packageRoot.appendingPathComponent(".build/debug/lookoutd")
         process.arguments = ["--config", config.path]
-        process.environment = ProcessInfo.processInfo.environment.merging(
-            ["LOOKOUT_MODEL_DIR": Fixtures.models.path, "NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": "1000000"]) { $1 }
+        process.environment = Fixtures.environment(["NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": "1000000"])
         let stdout = Collector(), stderr = Collector()
         process.standardOutput = stdout.pipe
         process.standardError = stderr.pipe

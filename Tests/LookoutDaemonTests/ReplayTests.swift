@@ -54,8 +54,7 @@ final class ShutdownTests: XCTestCase {
             ? binary : Fixtures.packageRoot.appendingPathComponent(".build/debug/lookoutd")
         process.arguments = ["--source", try Fixtures.photo("cat.png").deletingLastPathComponent().path,
                              "--model", "mobilenet_v1_0.25_128_quant"]
-        process.environment = ProcessInfo.processInfo.environment.merging(
-            ["LOOKOUT_MODEL_DIR": Fixtures.models.path, "LOOKOUT_SOURCE_REPLAY_FPS": "20", "LOOKOUT_EVENTS_HEARTBEAT_SECONDS": "0.2"]) { $1 }
+        process.environment = Fixtures.environment(["LOOKOUT_SOURCE_REPLAY_FPS": "20", "LOOKOUT_EVENTS_HEARTBEAT_SECONDS": "0.2"])
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice

@@ -73,10 +73,10 @@ final class ThermalAndMotionTests: XCTestCase {
         process.executableURL = Fixtures.packageRoot.appendingPathComponent(".build/debug/lookoutd")
         process.arguments = ["--source", try Fixtures.photo("cat.png").deletingLastPathComponent().path,
                              "--model", "mobilenet_v1_0.25_128_quant"]
-        process.environment = ProcessInfo.processInfo.environment.merging([
-            "LOOKOUT_MODEL_DIR": Fixtures.models.path, "LOOKOUT_THERMAL_ROOT": root, "LOOKOUT_SOURCE_REPLAY_FPS": "10",
+        process.environment = Fixtures.environment([
+            "LOOKOUT_THERMAL_ROOT": root, "LOOKOUT_SOURCE_REPLAY_FPS": "10",
             "LOOKOUT_CLASSIFY_MAX_RATE": "10", "LOOKOUT_CLASSIFY_CPU_BUDGET": "2", "LOOKOUT_EVENTS_HEARTBEAT_SECONDS": "0.5",
-        ]) { $1 }
+        ])
         let stdout = Collector(), stderr = Collector()
         process.standardOutput = stdout.pipe
         process.standardError = stderr.pipe

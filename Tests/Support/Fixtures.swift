@@ -14,6 +14,14 @@ public enum Fixtures {
         return packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
     }
 
+    /// The environment for the programs under test, with `overrides` on top: this process's, the
+    /// shared models, and no thermal zones (a hot CI host would otherwise slow or pause lookoutd).
+    public static func environment(_ overrides: [String: String] = [:]) -> [String: String] {
+        ProcessInfo.processInfo.environment
+            .merging(["LOOKOUT_MODEL_DIR": models.path, "LOOKOUT_THERMAL_ROOT": "/nonexistent/lookout-tests"]) { $1 }
+            .merging(overrides) { $1 }
+    }
+
     public static var models: URL {
         if let dir = ProcessInfo.processInfo.environment["LOOKOUT_MODEL_DIR"], !dir.isEmpty {
             return URL(fileURLWithPath: dir)
@@ -82,9 +90,7 @@ public struct Run {
         process.executableURL = FileManager.default.fileExists(atPath: binary.path)
             ? binary : Fixtures.packageRoot.appendingPathComponent(".build/debug/\(name)")
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment
-            .merging(["LOOKOUT_MODEL_DIR": Fixtures.models.path], uniquingKeysWith: { $1 })
-            .merging(environment, uniquingKeysWith: { $1 })
+        process.environment = Fixtures.environment(environment)
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
