@@ -77,10 +77,11 @@ let package = Package(
         .testTarget(name: "TFLiteTests", dependencies: ["TFLite", "LookoutEngine", "LookoutTestSupport"]),
         .testTarget(name: "LookoutEngineTests", dependencies: ["LookoutEngine", "LookoutImaging", "LookoutTestSupport"]),
         .testTarget(name: "LookoutImagingTests", dependencies: ["LookoutImaging", "LookoutTestSupport"]),
+        .testTarget(name: "LookoutCameraTests", dependencies: ["LookoutCamera", "LookoutImaging", "LookoutTestSupport"]),
         .testTarget(name: "LookoutModelsTests", dependencies: ["LookoutModels", "LookoutEngine", "LookoutTestSupport"]),
         .testTarget(name: "LookoutEventsTests", dependencies: ["LookoutEvents", "LookoutEngine", "LookoutImaging", "LookoutModels", "LookoutTestSupport"]),
         .testTarget(name: "LookoutDaemonTests", dependencies: [
-            "LookoutDaemon", "LookoutEngine", "LookoutImaging", "LookoutModels", "LookoutTraining", "LookoutTestSupport",
+            "LookoutDaemon", "LookoutCamera", "LookoutEngine", "LookoutImaging", "LookoutModels", "LookoutTraining", "LookoutTestSupport",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "LookoutTrainingTests", dependencies: ["LookoutTraining", "LookoutTestSupport"]),

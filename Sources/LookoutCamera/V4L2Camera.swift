@@ -64,13 +64,7 @@ public final class V4L2Camera {
             guard caps & UInt32(V4L2_CAP_VIDEO_CAPTURE) != 0, caps & UInt32(V4L2_CAP_STREAMING) != 0 else {
                 throw CameraError(.unsupported, path, "not a streaming video capture device")
             }
-            let offered = Self.formats(fd)
-            // Prefer a format the device produces itself; else let libv4l2 convert to RGB24.
-            let native = FourCC.preferred.first { f in offered.contains { $0.format == f && !$0.emulated } }
-            guard let wanted = native ?? (offered.contains { $0.format == .rgb24 } ? .rgb24 : nil) else {
-                throw CameraError(.unsupported, path, "offers only \(offered.map(\.format.description).joined(separator: ", ")); "
-                                  + "Lookout reads YUYV, NV12, RGB24 or MJPEG")
-            }
+            let wanted = try Self.choose(from: Self.formats(fd), path: path)
             try Self.check(cv4l2_set_format(fd, UInt32(width), UInt32(height), wanted.rawValue, &chosen), path, "cannot set the format")
             guard FourCC.preferred.contains(FourCC(chosen.fmt.pix.pixelformat)) else {
                 throw CameraError(.unsupported, path, "driver chose \(FourCC(chosen.fmt.pix.pixelformat)), which Lookout does not read")
@@ -102,6 +96,19 @@ public final class V4L2Camera {
         _ = cv4l2_stream(fd, 0)
         for buffer in buffers { _ = cv4l2_unmap(buffer.start, buffer.length) }
         _ = cv4l2_close(fd)
+    }
+
+    /// The format to ask for: one the device produces itself and Lookout reads natively (in the order
+    /// of `FourCC.preferred`), else RGB24 as libv4l2 converts it from whatever the device has.
+    static func choose(from offered: [OfferedFormat], path: String) throws -> FourCC {
+        if let native = FourCC.preferred.first(where: { f in offered.contains { $0.format == f && !$0.emulated } }) {
+            return native
+        }
+        guard offered.contains(where: { $0.format == .rgb24 }) else {
+            let names = offered.isEmpty ? "no formats" : "only " + offered.map(\.format.description).joined(separator: ", ")
+            throw CameraError(.unsupported, path, "offers \(names), and libv4l2 cannot convert them; Lookout reads YUYV, NV12, RGB24 or MJPEG")
+        }
+        return .rgb24
     }
 
     static func check(_ status: Int32, _ path: String, _ what: String) throws {

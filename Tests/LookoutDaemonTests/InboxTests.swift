@@ -75,7 +75,11 @@ final class InboxTests: XCTestCase {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
         }.filter { $0["event"] as? String == "heartbeat" }
         XCTAssertGreaterThanOrEqual(beats.compactMap { $0["inbox_skipped"] as? Int }.max() ?? 0, 1, "skipped snapshots are counted")
-        XCTAssertGreaterThanOrEqual(beats.compactMap { $0["classifications"] as? Int }.max() ?? 0, 12, "classification went on")
+        // Relative to the heartbeat that first counts a skipped snapshot, not a fixed count: on a
+        // loaded machine the replay's newest-frame hand-over drops frames.
+        let classifiedWhenFull = try XCTUnwrap(beats.first { ($0["inbox_skipped"] as? Int ?? 0) >= 1 }?["classifications"] as? Int)
+        XCTAssertGreaterThan(beats.compactMap { $0["classifications"] as? Int }.max() ?? 0, classifiedWhenFull,
+                             "classification went on after the disk filled")
         let files = FileManager.default.enumerator(atPath: path)?.allObjects as? [String] ?? []
         let jpegs = files.filter { $0.hasSuffix(".jpg") }
         XCTAssertGreaterThan(jpegs.count, 0, "some snapshots fit before the disk filled")
