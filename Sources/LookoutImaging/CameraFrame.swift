@@ -111,6 +111,11 @@ struct RGB24Pixels: PixelSource {
         let i = y * frame.bytesPerLine + x * 3
         return (frame.bytes[i], frame.bytes[i + 1], frame.bytes[i + 2])
     }
+
+    /// Already RGB: a row is a copy.
+    func row(_ y: Int, x: Int, count: Int, into out: UnsafeMutablePointer<UInt8>) {
+        out.update(from: frame.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self) + y * frame.bytesPerLine + x * 3, count: count * 3)
+    }
 }
 
 struct YUYVPixels: PixelSource {

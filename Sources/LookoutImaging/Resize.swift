@@ -61,73 +61,85 @@ public enum Resize {
         }
     }
 
-    /// The two-pass filter, specialised per pixel source. The horizontal pass covers only the rows the
-    /// vertical pass will read, converting each of them to RGB once into a one-row buffer.
+    /// The two-pass filter, specialised per pixel source. Output rows are made one at a time; the
+    /// horizontal pass runs on the source rows each needs as it gets to them, converting each row to
+    /// RGB once into a one-row buffer, and keeps its results in a ring of as many rows as the
+    /// vertical filter has taps (a few kB that stay in cache, not a 224-wide copy of the crop).
     static func resample<Source: PixelSource>(_ source: Source, _ box: (x: Int, y: Int, width: Int, height: Int), _ size: Int) -> RGBImage {
         let horizontal = Taps(input: box.width, output: size), vertical = Taps(input: box.height, output: size)
-        let rounding = 1 << (precisionBits - 1)
-        let firstRow = vertical.start[0], lastRow = vertical.start[size - 1] + vertical.count[size - 1]
-        let rows = lastRow - firstRow
-        var temp = [UInt8](repeating: 0, count: rows * size * 3)
-        // One spare byte: each tap loads a pixel as 4 bytes (R G B and the next R, weighed but unused).
+        let rounding = Int32(1 << (precisionBits - 1))
+        let width = size * 3, vectors = width / 16, ringRows = vertical.count.max() ?? 1
+        // One spare byte in each buffer and ring slot: a pixel is loaded and stored as 4 bytes (R G B
+        // and the next R: weighed but unused when loaded, overwritten by the next pixel when stored;
+        // the last pixel's must not land in the next slot, which may hold a row still in use).
+        let pitch = width + 1
+        var ring = [UInt8](repeating: 0, count: ringRows * pitch)
         var row = [UInt8](repeating: 0, count: box.width * 3 + 1)
+        var out = [UInt8](repeating: 0, count: size * size * 3)
+        var sums = [SIMD16<Int32>](repeating: .zero, count: vectors + 1)
         let starts = horizontal.start.map { $0 * 3 }, counts = horizontal.count, stride = horizontal.stride
-        temp.withUnsafeMutableBufferPointer { dst in
+        ring.withUnsafeMutableBytes { ring in
             row.withUnsafeMutableBufferPointer { line in
                 horizontal.weights.withUnsafeBufferPointer { weights in
                     starts.withUnsafeBufferPointer { starts in
                         counts.withUnsafeBufferPointer { counts in
-                            for r in 0..<rows {
-                                source.row(box.y + firstRow + r, x: box.x, count: box.width, into: line.baseAddress!)
-                                var d = r * size * 3
-                                let pixels = UnsafeRawPointer(line.baseAddress!)
-                                for x in 0..<size {
-                                    // R, G, B in one 4-lane vector; Int32 suffices, as in the vertical pass.
-                                    var acc = SIMD4<Int32>(repeating: Int32(rounding))
-                                    var p = starts[x], w = x &* stride
-                                    for _ in 0..<counts[x] {
-                                        let pixel = pixels.loadUnaligned(fromByteOffset: p, as: SIMD4<UInt8>.self)
-                                        acc &+= SIMD4<Int32>(truncatingIfNeeded: pixel) &* SIMD4(repeating: weights[w])
-                                        p &+= 3
-                                        w &+= 1
+                            out.withUnsafeMutableBufferPointer { dst in
+                                sums.withUnsafeMutableBufferPointer { acc in
+                                    // Horizontal pass of source row r (of the box) into its ring slot.
+                                    func filterRow(_ r: Int) {
+                                        source.row(box.y + r, x: box.x, count: box.width, into: line.baseAddress!)
+                                        var d = (r % ringRows) * pitch
+                                        let pixels = UnsafeRawPointer(line.baseAddress!)
+                                        for x in 0..<size {
+                                            // R, G, B in one 4-lane vector; Int32 suffices, as in the vertical pass.
+                                            var sum = SIMD4<Int32>(repeating: rounding)
+                                            var p = starts[x], w = x &* stride
+                                            for _ in 0..<counts[x] {
+                                                let pixel = pixels.loadUnaligned(fromByteOffset: p, as: SIMD4<UInt8>.self)
+                                                sum &+= SIMD4<Int32>(truncatingIfNeeded: pixel) &* SIMD4(repeating: weights[w])
+                                                p &+= 3
+                                                w &+= 1
+                                            }
+                                            // clip8 on all lanes at once (the 4th lands on the next pixel's R).
+                                            let bytes = (sum &>> Int32(precisionBits)).clamped(lowerBound: .zero, upperBound: SIMD4(repeating: 255))
+                                            ring.storeBytes(of: SIMD4<UInt8>(truncatingIfNeeded: bytes), toByteOffset: d, as: SIMD4<UInt8>.self)
+                                            d &+= 3
+                                        }
                                     }
-                                    dst[d] = clip8(Int(acc[0])); dst[d &+ 1] = clip8(Int(acc[1])); dst[d &+ 2] = clip8(Int(acc[2]))
-                                    d &+= 3
+                                    // Vertical pass one output row at a time, tap by tap over whole rows, 16 values
+                                    // per step in portable SIMD (NEON on arm64). Int32 suffices: 255 × 2^22 plus
+                                    // rounding stays below 2^31. Taps only move down, so a row filtered here
+                                    // is never needed again once its ring slot is reused.
+                                    var filtered = vertical.start[0]
+                                    for y in 0..<size {
+                                        let top = vertical.start[y], taps = vertical.count[y]
+                                        while filtered < top + taps {
+                                            filterRow(filtered)
+                                            filtered += 1
+                                        }
+                                        for v in 0...vectors { acc[v] = SIMD16(repeating: rounding) }
+                                        for k in 0..<taps {
+                                            let weight = SIMD16<Int32>(repeating: vertical.weights[y * vertical.stride + k])
+                                            let line = ((top + k) % ringRows) * pitch
+                                            for v in 0..<vectors {
+                                                let pixels = ring.loadUnaligned(fromByteOffset: line + v * 16, as: SIMD16<UInt8>.self)
+                                                acc[v] &+= SIMD16<Int32>(truncatingIfNeeded: pixels) &* weight
+                                            }
+                                            for x in vectors * 16..<width {
+                                                acc[vectors][x - vectors * 16] &+= Int32(ring[line + x]) &* weight[0]
+                                            }
+                                        }
+                                        // Shift, clamp and narrow 16 at a time; the tail (width is not a multiple of 16) lane by lane.
+                                        let row = UnsafeMutableRawPointer(dst.baseAddress! + y * width)
+                                        for v in 0..<vectors {
+                                            let bytes = (acc[v] &>> Int32(precisionBits)).clamped(lowerBound: .zero, upperBound: SIMD16(repeating: 255))
+                                            row.storeBytes(of: SIMD16<UInt8>(truncatingIfNeeded: bytes), toByteOffset: v * 16, as: SIMD16<UInt8>.self)
+                                        }
+                                        for x in vectors * 16..<width { dst[y * width + x] = clip8(Int(acc[vectors][x - vectors * 16])) }
+                                    }
                                 }
                             }
                         }
-                    }
-                }
-            }
-        }
-        // Vertical pass one output row at a time, tap by tap over whole rows, 16 values per step in
-        // portable SIMD (NEON on arm64). Int32 suffices: 255 × 2^22 plus rounding stays below 2^31.
-        var out = [UInt8](repeating: 0, count: size * size * 3)
-        let width = size * 3, vectors = width / 16
-        var sums = [SIMD16<Int32>](repeating: .zero, count: vectors + 1)
-        temp.withUnsafeBytes { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                sums.withUnsafeMutableBufferPointer { acc in
-                    for y in 0..<size {
-                        for v in 0...vectors { acc[v] = SIMD16(repeating: Int32(rounding)) }
-                        for k in 0..<vertical.count[y] {
-                            let weight = SIMD16<Int32>(repeating: vertical.weights[y * vertical.stride + k])
-                            let line = (vertical.start[y] - firstRow + k) * width
-                            for v in 0..<vectors {
-                                let pixels = src.loadUnaligned(fromByteOffset: line + v * 16, as: SIMD16<UInt8>.self)
-                                acc[v] &+= SIMD16<Int32>(truncatingIfNeeded: pixels) &* weight
-                            }
-                            for x in vectors * 16..<width {
-                                acc[vectors][x - vectors * 16] &+= Int32(src[line + x]) &* weight[0]
-                            }
-                        }
-                        // Shift, clamp and narrow 16 at a time; the tail (width is not a multiple of 16) lane by lane.
-                        let row = UnsafeMutableRawPointer(dst.baseAddress! + y * width)
-                        for v in 0..<vectors {
-                            let bytes = (acc[v] &>> Int32(precisionBits)).clamped(lowerBound: .zero, upperBound: SIMD16(repeating: 255))
-                            row.storeBytes(of: SIMD16<UInt8>(truncatingIfNeeded: bytes), toByteOffset: v * 16, as: SIMD16<UInt8>.self)
-                        }
-                        for x in vectors * 16..<width { dst[y * width + x] = clip8(Int(acc[vectors][x - vectors * 16])) }
                     }
                 }
             }

@@ -15,7 +15,8 @@ struct Bench: ParsableCommand {
 
             With --frame, runs alternate between that and lookoutd's camera path: a 640×480 frame in the \
             given format converted, cropped and resized in one pass, then the model; CPU time per run is \
-            reported for both (frame_cpu_median_ms against cpu_median_ms).
+            reported for both (frame_cpu_median_ms against cpu_median_ms), and for the conversion alone \
+            (frame_convert_cpu_median_ms).
             """)
 
     @OptionGroup var modelOptions: ModelOptions
@@ -38,6 +39,8 @@ struct Bench: ParsableCommand {
         let invoke_median_ms: Double, per_second: Double
         let cpu_median_ms: Double
         let frame: String?, frame_median_ms: Double?, frame_cpu_median_ms: Double?
+        /// CPU time of the frame's conversion alone (convert, crop, resize), inside the frame runs.
+        let frame_convert_cpu_median_ms: Double?
     }
 
     func validate() throws {
@@ -51,13 +54,18 @@ struct Bench: ParsableCommand {
         let pixels = pattern(engine.input.pixelCount)
         let camera = frame.map { CameraFrame.bytes(of: RGBImage(width: 640, height: 480, pixels: pattern(640 * 480 * 3)), as: $0) }
         let size = engine.input.width
-        func fromFrame() throws {
-            guard let frame, let camera else { return }
-            try camera.bytes.withUnsafeBytes { raw in
+        /// The camera path; returns the CPU time of its conversion.
+        @discardableResult
+        func fromFrame() throws -> UInt64 {
+            guard let frame, let camera else { return 0 }
+            return try camera.bytes.withUnsafeBytes { raw in
+                let cpuStart = cpuNow()
                 let image = Resize.cropAndResize(try CameraFrame(width: 640, height: 480, format: frame,
                                                                  bytesPerLine: camera.bytesPerLine, bytes: raw),
                                                  to: size, crop: .standard)
+                let converted = cpuNow() - cpuStart
                 _ = try engine.scores(for: image.pixels)
+                return converted
             }
         }
         for _ in 0..<warmup {
@@ -65,6 +73,7 @@ struct Bench: ParsableCommand {
             try fromFrame()
         }
         var totals: [UInt64] = [], invokes: [UInt64] = [], cpu: [UInt64] = [], frameTotals: [UInt64] = [], frameCPU: [UInt64] = []
+        var converts: [UInt64] = []
         for _ in 0..<runs {
             let start = now(), cpuStart = cpuNow()
             _ = try engine.scores(for: pixels)
@@ -73,7 +82,7 @@ struct Bench: ParsableCommand {
             invokes.append(engine.lastInvokeNanoseconds)
             if frame != nil {
                 let start = now(), cpuStart = cpuNow()
-                try fromFrame()
+                converts.append(try fromFrame())
                 frameTotals.append(now() - start)
                 frameCPU.append(cpuNow() - cpuStart)
             }
@@ -87,7 +96,8 @@ struct Bench: ParsableCommand {
                             invoke_median_ms: rank(invokes, 0.5), per_second: 1000 / rank(totals, 0.5),
                             cpu_median_ms: rank(cpu, 0.5), frame: frame?.rawValue,
                             frame_median_ms: frame.map { _ in rank(frameTotals, 0.5) },
-                            frame_cpu_median_ms: frame.map { _ in rank(frameCPU, 0.5) })
+                            frame_cpu_median_ms: frame.map { _ in rank(frameCPU, 0.5) },
+                            frame_convert_cpu_median_ms: frame.map { _ in rank(converts, 0.5) })
         if json { try printJSON(report); return }
         print("""
             \(report.model), \(report.threads) thread\(report.threads == 1 ? "" : "s"), \(runs) runs
@@ -95,9 +105,10 @@ struct Bench: ParsableCommand {
             p90 \(String(format: "%.3f", report.p90_ms))), \(String(format: "%.1f", report.per_second)) inferences/s
               XNNPACK invoke median \(String(format: "%.3f", report.invoke_median_ms)) ms, CPU \(String(format: "%.3f", report.cpu_median_ms)) ms
             """)
-        if let frame, let wall = report.frame_median_ms, let cpu = report.frame_cpu_median_ms {
+        if let frame, let wall = report.frame_median_ms, let cpu = report.frame_cpu_median_ms, let convert = report.frame_convert_cpu_median_ms {
             print("  from a 640×480 \(frame.rawValue) frame: median \(String(format: "%.3f", wall)) ms, CPU \(String(format: "%.3f", cpu)) ms "
-                  + "(\(String(format: "%.3f", cpu / report.cpu_median_ms))× the bare inference's CPU)")
+                  + "(\(String(format: "%.3f", cpu / report.cpu_median_ms))× the bare inference's CPU; the conversion alone "
+                  + "\(String(format: "%.3f", convert)) ms)")
         }
     }
 
