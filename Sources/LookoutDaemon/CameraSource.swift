@@ -12,7 +12,8 @@ public struct CameraSource: FrameSource {
     /// A one-line report on each change of state ("streaming YUYV 640×480", "…: No such device; retrying (…)"),
     /// and whether the camera streams now.
     public let onState: @Sendable (_ state: String, _ streaming: Bool) -> Void
-    /// Frames the camera delivered that could not be used (short, corrupt MJPEG).
+    /// Frames the camera delivered that could not be used (short, or malformed for their format;
+    /// a corrupt MJPEG frame is found when the pipeline decodes it).
     public let onBadFrame: @Sendable (String) -> Void
     public var name: String { device }
 
@@ -41,14 +42,11 @@ public struct CameraSource: FrameSource {
                         do {
                             let raw = try camera.nextFrame(timeout: 2)
                             let captured = monotonicSeconds(), wall = Date()
-                            let thumbnail = try raw.thumbnail(side: MotionGate.side)
                             number += 1
-                            continuation.yield(Frame(number: number, capturedAt: captured, wallClock: wall, thumbnail: thumbnail,
-                                                     image: { try raw.image($0) }))
+                            continuation.yield(Frame(number: number, capturedAt: captured, wallClock: wall,
+                                                     thumbnail: { try raw.thumbnail(side: MotionGate.side) }, image: { try raw.image($0) }))
                         } catch let error as CameraError where error.kind == .badFrame {
                             onBadFrame(error.description)
-                        } catch let error as ImageError {
-                            onBadFrame("\(device): \(error)")  // an MJPEG frame that does not decode
                         }
                     }
                 } catch {

@@ -1,22 +1,25 @@
 import Foundation
 import LookoutImaging
 
-/// A captured frame: its grey thumbnail for the motion gate at once, the model's input only when
-/// asked (most camera frames are replaced by newer ones, or skipped as a still scene, before that).
+/// A captured frame, kept raw: its grey thumbnail (for the motion gate) and the model's input are
+/// made only when asked. Most camera frames are replaced by newer ones before either is needed,
+/// and a still scene needs only thumbnails.
 public struct Frame: Sendable {
     public var number: UInt64
     /// Monotonic capture time in seconds (for durations and latency).
     public var capturedAt: Double
     /// Wall-clock capture time (for the events).
     public var wallClock: Date
-    /// A 32×32 grey thumbnail of the whole frame (`MotionGate.side`).
-    public var thumbnail: [UInt8]
+    private let makeThumbnail: @Sendable () throws -> [UInt8]
     private let makeImage: @Sendable (Framing) throws -> RGBImage
 
-    public init(number: UInt64, capturedAt: Double, wallClock: Date, thumbnail: [UInt8],
+    public init(number: UInt64, capturedAt: Double, wallClock: Date, thumbnail: @escaping @Sendable () throws -> [UInt8],
                 image: @escaping @Sendable (Framing) throws -> RGBImage) {
-        (self.number, self.capturedAt, self.wallClock, self.thumbnail, makeImage) = (number, capturedAt, wallClock, thumbnail, image)
+        (self.number, self.capturedAt, self.wallClock, makeThumbnail, makeImage) = (number, capturedAt, wallClock, thumbnail, image)
     }
+
+    /// A 32×32 grey thumbnail of the whole frame (`MotionGate.side`).
+    public func thumbnail() throws -> [UInt8] { try makeThumbnail() }
 
     /// The model's input, framing.size square (a frame made before a reload may come at the old size).
     public func image(_ framing: Framing) throws -> RGBImage { try makeImage(framing) }
@@ -75,16 +78,18 @@ public struct ReplaySource: FrameSource {
                         due += 1 / fps
                         let captured = monotonicSeconds(), wall = Date()
                         do {
-                            // As an MJPEG camera's frames: the motion gate's thumbnail from a JPEG decoded
-                            // at its smallest DCT scale, the model's input only if the frame is classified.
+                            // As an MJPEG camera's frames: the bytes now, decoded only when looked at (the
+                            // motion gate's thumbnail at the smallest DCT scale), so a picture that does not
+                            // decode is reported by the pipeline, as a corrupt camera frame is.
                             let path = folder.appendingPathComponent(file).path
                             let bytes = try ImageDecoder.readFile(path)
-                            let small = try ImageDecoder.decode(bytes, name: path, minimumSide: MotionGate.side, crop: .none)
-                            let thumbnail = greyThumbnail(width: small.width, height: small.height, side: MotionGate.side, luma: small.luma)
                             number += 1
-                            continuation.yield(Frame(number: number, capturedAt: captured, wallClock: wall, thumbnail: thumbnail) {
+                            continuation.yield(Frame(number: number, capturedAt: captured, wallClock: wall, thumbnail: {
+                                let small = try ImageDecoder.decode(bytes, name: path, minimumSide: MotionGate.side, crop: .none)
+                                return greyThumbnail(width: small.width, height: small.height, side: MotionGate.side, luma: small.luma)
+                            }, image: {
                                 try ImagePreprocessor.load(bytes, name: path, framing: $0)
-                            })
+                            }))
                         } catch {
                             onSkip("\(error)")
                         }

@@ -134,6 +134,7 @@ public final class LookoutService: Service, @unchecked Sendable {
         defer { if let last { finish(&debouncer, at: last.classification, wallClock: last.wallClock, context: pipeline.context) } }
 
         for await frame in frames {
+            let step = monotonicSeconds()
             if let new = lock.withLock({ () -> Pipeline? in
                 defer { replacement = nil }
                 if let replacement { self.pipeline = replacement }
@@ -156,23 +157,23 @@ public final class LookoutService: Service, @unchecked Sendable {
                 }
                 lock.withLock { summary.temperature = temperature; summary.thermal = pipeline.thermal.state }
             }
-            // Paused by the heat, or a still scene: no classification, but heartbeats go on.
-            var skip = stretch.isInfinite
-            if !skip, var gate = pipeline.motion {
-                skip = !gate.shouldClassify(thumbnail: frame.thumbnail, now: frame.capturedAt)
-                pipeline.motion = gate
-                if skip { skippedStatic += 1 }
-            }
-            // Only now is the frame converted to the model's input, framed as the current model and
-            // head want it. One that cannot be (a corrupt MJPEG frame) is dropped.
-            var image: RGBImage?
-            if !skip {
+            // Paused by the heat, or a still scene: no classification, but heartbeats go on. Only now
+            // is the frame decoded: for the motion gate's thumbnail, then to the model's input framed
+            // as the current model and head want it. One that does not decode (a corrupt MJPEG frame)
+            // is dropped.
+            var image: RGBImage?, still = false
+            if !stretch.isInfinite {
                 do {
-                    image = try frame.image(pipeline.labeller.framing)
+                    if var gate = pipeline.motion {
+                        still = !gate.shouldClassify(thumbnail: try frame.thumbnail(), now: frame.capturedAt)
+                        pipeline.motion = gate
+                        if still { skippedStatic += 1 }
+                    }
+                    if !still { image = try frame.image(pipeline.labeller.framing) }
                 } catch {
                     logger.warning("frame \(frame.number) skipped: \(error)")
+                    lock.withLock { dropped += 1 }
                 }
-                if image == nil { lock.withLock { dropped += 1 } }
             }
             if let image {
                 liveness.classifying(true)
@@ -221,6 +222,13 @@ public final class LookoutService: Service, @unchecked Sendable {
             }
             if stretch.isInfinite {
                 try await Task.sleep(nanoseconds: 1_000_000_000)
+                continue
+            }
+            // A still scene is looked at no more often than it may be classified: the frames between
+            // are replaced undecoded (counted as dropped), and a change is seen within 1 / max_rate.
+            if still {
+                let wait = pipeline.pacer.delay(startedAt: step, cpu: 0, now: monotonicSeconds(), stretch: stretch)
+                if wait > 0 { try await Task.sleep(nanoseconds: UInt64(wait * 1e9)) }
                 continue
             }
             if image == nil { continue }

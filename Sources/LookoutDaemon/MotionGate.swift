@@ -2,8 +2,9 @@ import LookoutImaging
 
 /// Skips classification while the scene holds still: a frame is compared with the last classified
 /// one on a 32×32 grey thumbnail (mean absolute difference, 0–255), made from the raw frame before
-/// any conversion, so a still scene costs capture and a thumbnail per frame;
-/// below `threshold` it is skipped, unless `maxSkipSeconds` passed since the last classification.
+/// any conversion; below `threshold` it is skipped, unless `maxSkipSeconds` passed since the last
+/// classification. lookoutd looks at a still scene no more often than it may classify
+/// (`classify.max_rate`), so a still scene costs the captures and a few thumbnails a second.
 public struct MotionGate: Sendable {
     public let threshold: Double
     public let maxSkipSeconds: Double

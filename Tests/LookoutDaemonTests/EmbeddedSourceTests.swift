@@ -20,9 +20,8 @@ final class EmbeddedSourceTests: XCTestCase {
                 let taken = DispatchSemaphore(value: 0)
                 let thread = Thread {
                     for (i, raw) in raw.enumerated() {
-                        let thumbnail = (try? raw.thumbnail(side: MotionGate.side)) ?? []
                         continuation.yield(Frame(number: UInt64(i + 1), capturedAt: monotonicSeconds(), wallClock: Date(),
-                                                 thumbnail: thumbnail) { framing in
+                                                 thumbnail: { try raw.thumbnail(side: MotionGate.side) }) { framing in
                             defer { taken.signal() }
                             return try raw.image(framing)
                         })

@@ -69,18 +69,10 @@ final class ThermalAndMotionTests: XCTestCase {
     func testDaemonPausesWhenHotAndResumesWhenCool() throws {
         let root = try fakeSysfs(["thermal_zone0": "40000\n"])
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let process = Process()
-        process.executableURL = Fixtures.packageRoot.appendingPathComponent(".build/debug/lookoutd")
-        process.arguments = ["--source", try Fixtures.photo("cat.png").deletingLastPathComponent().path,
-                             "--model", "mobilenet_v1_0.25_128_quant"]
-        process.environment = Fixtures.environment([
+        let (process, stdout, stderr) = try lookoutd(replaying: try Fixtures.photo("cat.png").deletingLastPathComponent().path, [
             "LOOKOUT_THERMAL_ROOT": root, "LOOKOUT_SOURCE_REPLAY_FPS": "10",
             "LOOKOUT_CLASSIFY_MAX_RATE": "10", "LOOKOUT_CLASSIFY_CPU_BUDGET": "2", "LOOKOUT_EVENTS_HEARTBEAT_SECONDS": "0.5",
         ])
-        let stdout = Collector(), stderr = Collector()
-        process.standardOutput = stdout.pipe
-        process.standardError = stderr.pipe
-        try process.run()
         defer { if process.isRunning { process.terminate() } }
         func heartbeats() -> [[String: Any]] { stdout.events().filter { $0["event"] as? String == "heartbeat" } }
         func classifications() -> Int { heartbeats().last?["classifications"] as? Int ?? 0 }
@@ -125,6 +117,45 @@ final class ThermalAndMotionTests: XCTestCase {
         let started = Date()
         for i in 0..<200 { _ = gate.shouldClassify(thumbnail: thumbnail(i % 2 == 0 ? dogImage : noisy), now: Double(20 + i)) }
         print("motion gate: \(String(format: "%.1f", Date().timeIntervalSince(started) / 200 * 1e6)) µs per 224×224 frame, thumbnail included (debug build)")
+    }
+
+    /// lookoutd on a still scene (one photo replayed at 20 frames/s) with the motion gate on: it looks
+    /// at the scene no more often than max_rate (4/s) allows, skips it as still, drops the frames
+    /// between undecoded, and classifies only the first frame.
+    func testDaemonLooksAtAStillSceneAtMaxRate() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-still-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createSymbolicLink(atPath: folder + "/cat.jpg", withDestinationPath: try Fixtures.photo("cat_720p.jpg").path)
+        let launched = Date()
+        let (process, stdout, stderr) = try lookoutd(replaying: folder, [
+            "LOOKOUT_MOTION_ENABLED": "true", "LOOKOUT_MOTION_MAX_SKIP_SECONDS": "600", "LOOKOUT_SOURCE_REPLAY_FPS": "20",
+            "LOOKOUT_CLASSIFY_MAX_RATE": "4", "LOOKOUT_CLASSIFY_CPU_BUDGET": "2", "LOOKOUT_EVENTS_HEARTBEAT_SECONDS": "0.5",
+        ])
+        defer { if process.isRunning { process.terminate() } }
+        func last(_ key: String) -> Int { stdout.events().last { $0["event"] as? String == "heartbeat" }?[key] as? Int ?? 0 }
+        XCTAssertTrue(eventually(seconds: 30) { last("skipped_static") >= 8 }, "a still scene is skipped: \(stderr.text)")
+        let (looked, dropped) = (last("skipped_static") + last("classifications"), last("dropped"))
+        let bound = 4 * Date().timeIntervalSince(launched) + 1
+        XCTAssertLessThanOrEqual(Double(looked), bound, "looked at \(looked) frames in \(Date().timeIntervalSince(launched)) s at max_rate 4")
+        XCTAssertEqual(last("classifications"), 1, "only the first frame is classified")
+        XCTAssertGreaterThan(dropped, looked, "at 20 frames/s most frames are dropped undecoded")
+        process.terminate()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0)
+    }
+
+    /// lookoutd (the debug build) on a replayed folder, its stdout and stderr collected.
+    func lookoutd(replaying folder: String, _ environment: [String: String]) throws -> (Process, Collector, Collector) {
+        let process = Process()
+        process.executableURL = Fixtures.packageRoot.appendingPathComponent(".build/debug/lookoutd")
+        process.arguments = ["--source", folder, "--model", "mobilenet_v1_0.25_128_quant"]
+        process.environment = Fixtures.environment(environment)
+        let stdout = Collector(), stderr = Collector()
+        process.standardOutput = stdout.pipe
+        process.standardError = stderr.pipe
+        try process.run()
+        return (process, stdout, stderr)
     }
 
     /// Polls `condition` every 0.1 s for up to `seconds`.
