@@ -58,8 +58,7 @@ public struct RawFrame: Sendable {
                 }
             }
         case nil:
-            let small = try ImageDecoder.decode(bytes, name: "MJPEG frame", minimumSide: side)
-            return greyThumbnail(width: small.width, height: small.height, side: side, luma: small.luma)
+            return try ImageDecoder.greyThumbnail(of: bytes, name: "MJPEG frame", side: side)
         }
     }
 }

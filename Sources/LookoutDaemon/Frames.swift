@@ -84,12 +84,9 @@ public struct ReplaySource: FrameSource {
                             let path = folder.appendingPathComponent(file).path
                             let bytes = try ImageDecoder.readFile(path)
                             number += 1
-                            continuation.yield(Frame(number: number, capturedAt: captured, wallClock: wall, thumbnail: {
-                                let small = try ImageDecoder.decode(bytes, name: path, minimumSide: MotionGate.side, crop: .none)
-                                return greyThumbnail(width: small.width, height: small.height, side: MotionGate.side, luma: small.luma)
-                            }, image: {
-                                try ImagePreprocessor.load(bytes, name: path, framing: $0)
-                            }))
+                            continuation.yield(Frame(number: number, capturedAt: captured, wallClock: wall,
+                                                     thumbnail: { try ImageDecoder.greyThumbnail(of: bytes, name: path, side: MotionGate.side) },
+                                                     image: { try ImagePreprocessor.load(bytes, name: path, framing: $0) }))
                         } catch {
                             onSkip("\(error)")
                         }

@@ -37,6 +37,13 @@ public enum ImageDecoder {
         return bytes
     }
 
+    /// The motion gate's side×side grey thumbnail (`greyThumbnail`) of a whole picture, decoded at
+    /// the smallest DCT scale that still covers it: an MJPEG frame, a replayed photo.
+    public static func greyThumbnail(of bytes: [UInt8], name: String, side: Int) throws -> [UInt8] {
+        let small = try decode(bytes, name: name, minimumSide: side, crop: .none)
+        return LookoutImaging.greyThumbnail(width: small.width, height: small.height, side: side, luma: small.luma)
+    }
+
     public static func decode(_ bytes: [UInt8], name: String, minimumSide: Int? = nil, crop: CropMode = .standard,
                               maxPixels: Int = defaultMaxPixels) throws -> RGBImage {
         if bytes.starts(with: [0xFF, 0xD8, 0xFF]) {
