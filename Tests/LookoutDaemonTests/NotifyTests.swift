@@ -23,14 +23,8 @@ final class NotifyTests: XCTestCase {
         try writeConfig("mobilenet_v1_0.25_128_quant")
         let socket = try NotifySocket(path: folder.appendingPathComponent("notify").path)
 
-        let process = Process()
-        process.executableURL = Fixtures.packageRoot.appendingPathComponent(".build/debug/lookoutd")
-        process.arguments = ["--config", config.path]
-        process.environment = Fixtures.environment(["NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": "1000000"])
-        let stdout = Collector(), stderr = Collector()
-        process.standardOutput = stdout.pipe
-        process.standardError = stderr.pipe
-        try process.run()
+        let (process, stdout, stderr) = try startLookoutd(["--config", config.path],
+                                                          environment: ["NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": "1000000"])
         defer { if process.isRunning { process.terminate() } }
 
         XCTAssertNotNil(socket.wait(for: "READY=1", seconds: 10), "READY=1 once the model is loaded and the source open")
@@ -114,6 +108,20 @@ final class NotifySocket {
     func wait(for message: String, seconds: Double) -> String? {
         collect(until: message, seconds: seconds).last { $0 == message }
     }
+}
+
+/// lookoutd (the debug build) started with `arguments` and the tests' environment plus `environment`,
+/// its stdout and stderr collected as they come.
+func startLookoutd(_ arguments: [String], environment: [String: String]) throws -> (Process, Collector, Collector) {
+    let process = Process()
+    process.executableURL = Fixtures.packageRoot.appendingPathComponent(".build/debug/lookoutd")
+    process.arguments = arguments
+    process.environment = Fixtures.environment(environment)
+    let stdout = Collector(), stderr = Collector()
+    process.standardOutput = stdout.pipe
+    process.standardError = stderr.pipe
+    try process.run()
+    return (process, stdout, stderr)
 }
 
 /// Collects what a child prints, read as it comes so the child never blocks on a full pipe.

@@ -145,17 +145,9 @@ final class ThermalAndMotionTests: XCTestCase {
         XCTAssertEqual(process.terminationStatus, 0)
     }
 
-    /// lookoutd (the debug build) on a replayed folder, its stdout and stderr collected.
+    /// lookoutd replaying `folder` with the smallest model.
     func lookoutd(replaying folder: String, _ environment: [String: String]) throws -> (Process, Collector, Collector) {
-        let process = Process()
-        process.executableURL = Fixtures.packageRoot.appendingPathComponent(".build/debug/lookoutd")
-        process.arguments = ["--source", folder, "--model", "mobilenet_v1_0.25_128_quant"]
-        process.environment = Fixtures.environment(environment)
-        let stdout = Collector(), stderr = Collector()
-        process.standardOutput = stdout.pipe
-        process.standardError = stderr.pipe
-        try process.run()
-        return (process, stdout, stderr)
+        try startLookoutd(["--source", folder, "--model", "mobilenet_v1_0.25_128_quant"], environment: environment)
     }
 
     /// Polls `condition` every 0.1 s for up to `seconds`.
