@@ -41,6 +41,16 @@ run() {
   python3 -c "print(f'{($c1 - $c0) / ($t1 - $t0):.4f} {$rss / 1024:.1f}')"
 }
 
+# mean_rate FILE: classifications/s averaged over a run's heartbeat windows (the first, which
+# includes start-up, left out), then the number of windows.
+mean_rate() {
+  python3 - "$1" <<'PY'
+import json, sys
+fps = [json.loads(l)["fps"] for l in open(sys.argv[1]) if '"heartbeat"' in l][1:]
+print(f"{sum(fps) / len(fps):.2f} {len(fps)}")
+PY
+}
+
 scripts/peer-env.sh   # Pillow, to make the 640×480 frames
 mkdir -p "$tmp/replay"
 # 640×480 frames as a camera would give: photos scaled to 640×480 JPEGs, cats and hot dogs in turn.
@@ -69,22 +79,13 @@ PY
 # 30 frames/s offer more work than 0.25 cores can do (classifying each frame would take ~0.45), so
 # the governor, not the camera, sets the pace: the frames it has no budget for are dropped.
 read budget_cores rss_budget < <(run budget "$seconds" LOOKOUT_SOURCE_REPLAY_FPS=30 LOOKOUT_CLASSIFY_MAX_RATE=100 LOOKOUT_CLASSIFY_CPU_BUDGET=0.25)
-python3 - "$tmp/budget.jsonl" "$budget_cores" "$seconds" <<'PY'
-import json, sys
-beats = [json.loads(l) for l in open(sys.argv[1]) if '"heartbeat"' in l][1:]  # the first window includes start-up
-cores, fps = float(sys.argv[2]), sum(b["fps"] for b in beats) / len(beats)
-print(f"2. cpu_budget 0.25, replay at 30 frames/s, max_rate 100: CPU use over {sys.argv[3]} s = **{cores:.3f} cores** "
-      f"({(cores / 0.25 - 1) * 100:+.1f} % of the budget; target ±10 %), {fps:.1f} classifications/s, the other frames dropped")
-PY
+read budget_fps _ < <(mean_rate "$tmp/budget.jsonl")
+python3 -c "print(f'2. cpu_budget 0.25, replay at 30 frames/s, max_rate 100: CPU use over $seconds s = **{$budget_cores:.3f} cores** ({($budget_cores / 0.25 - 1) * 100:+.1f} % of the budget; target ±10 %), $budget_fps classifications/s, the other frames dropped')"
 
 rate_seconds=$(( seconds / 2 ))
 read rate_cores rss_rate < <(run rate "$rate_seconds" LOOKOUT_SOURCE_REPLAY_FPS=15 LOOKOUT_CLASSIFY_MAX_RATE=2 LOOKOUT_CLASSIFY_CPU_BUDGET=4)
-python3 - "$tmp/rate.jsonl" <<'PY'
-import json, sys
-beats = [json.loads(l) for l in open(sys.argv[1]) if '"heartbeat"' in l]
-fps = [b["fps"] for b in beats[1:]]  # the first window includes start-up
-print(f"3. max_rate 2: **{sum(fps) / len(fps):.2f} classifications/s** (mean of {len(fps)} heartbeat windows of 5 s)")
-PY
+read rate_fps windows < <(mean_rate "$tmp/rate.jsonl")
+echo "3. max_rate 2: **$rate_fps classifications/s** (mean of $windows heartbeat windows of 5 s)"
 echo "4. Peak resident memory (VmHWM) of lookoutd with mobilenet_v1_1.0_224: **$rss_budget MB** (cpu_budget run), $rss_rate MB (max_rate run); target ≤ 64 MB"
 
 # Latency: every frame flips the label (min_frames 1), so every classification starts an event.
