@@ -1,7 +1,7 @@
 import Foundation
-import Logging
 import LookoutEngine
 import LookoutEvents
+import LookoutLog
 import LookoutModels
 import LookoutTraining
 
@@ -26,7 +26,8 @@ extension DaemonConfig {
 extension Pipeline {
     /// Loads and checks the model, head and labels that `config` names: at start and on every
     /// reload, so that a bad model or head is refused before anything running is touched.
-    public static func load(_ config: DaemonConfig) throws -> Pipeline {
+    /// `logger` is where the parts it builds (the inbox) report.
+    public static func load(_ config: DaemonConfig, logger: Logger) throws -> Pipeline {
         let modelURL = try ModelStore.standard().resolve(config.model)
         let engine: Engine
         do { engine = try Engine(contentsOf: modelURL, threads: config.threads) } catch {
@@ -58,7 +59,7 @@ extension Pipeline {
                 Inbox(settings: .init(path: $0, uncertain: Float(config.inboxUncertainLow)..<Float(config.inboxUncertainHigh),
                                       onStarted: config.inboxOnStarted, minIntervalSeconds: config.inboxMinIntervalSeconds,
                                       maxBytes: Int(config.inboxMaxMegabytes * 1_000_000)),
-                      logger: Logger(label: "lookoutd"))
+                      logger: logger)
             })
     }
 }

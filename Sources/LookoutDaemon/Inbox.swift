@@ -1,6 +1,6 @@
 import Foundation
-import Logging
 import LookoutImaging
+import LookoutLog
 import LookoutTraining
 
 /// The hard-example inbox: JPEG snapshots, with their scores in a sidecar JSON, of frames whose

@@ -3,8 +3,8 @@ import LookoutEngine
 import LookoutEvents
 import LookoutImaging
 import LookoutTraining
-import Logging
-import ServiceLifecycle
+import LookoutLifecycle
+import LookoutLog
 
 /// Turns model outputs into the top labels: the base model's own classes, or a retrained head's.
 public struct Labeller: Sendable {
@@ -112,9 +112,8 @@ public final class LookoutService: Service, @unchecked Sendable {
             }
         }
         defer { producer.cancel() }
-        try await cancelWhenGracefulShutdown {
-            try await self.classify(latest)
-        }
+        // Returns at the end of the source, or when a shutdown cancels this task.
+        try await classify(latest)
         // Classification has stopped (shutdown, or the source ended): stop the source too.
         producer.cancel()
         try await producer.value

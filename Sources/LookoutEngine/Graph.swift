@@ -56,18 +56,19 @@ struct Convolution {
     var depthwise: Bool
 }
 
-/// One XNNPACK node. The mapping from TensorFlow Lite (compare TFLite's XNNPACK delegate):
+/// One XNNPACK node. The mapping from TensorFlow Lite (compare TFLite's XNNPACK delegate); where the
+/// 2022 and 2024 XNNPACK APIs differ, CXNNPACK's shim picks the call at compile time:
 ///
 /// | TFLite op                          | lowered to                                   | notes |
 /// |------------------------------------|----------------------------------------------|-------|
 /// | CONV_2D                            | `convolution` → xnn_define_convolution_2d     | SAME padding made explicit (TF rule), fused NONE/RELU/RELU6/RELU_N1_TO_1 as clamp |
 /// | DEPTHWISE_CONV_2D                  | `convolution` (depthwise) → xnn_define_depthwise_convolution_2d | depth multiplier kept |
-/// | AVERAGE_POOL_2D over the whole H×W | `globalAveragePool` → xnn_define_global_average_pooling_2d | the MobileNet V1 head; float and uint8 |
+/// | AVERAGE_POOL_2D over the whole H×W | `globalAveragePool` → global average pooling (2022), mean reduce keeping dims (2024) | the MobileNet V1 head; float and uint8; 2024: no fused activation |
 /// | AVERAGE_POOL_2D (other)            | `averagePool` → xnn_define_average_pooling_2d | float only |
 /// | MEAN over axes {1, 2}              | `globalAveragePool` (+ `reshape` without keep_dims) | Keras-style global pooling |
 /// | RESHAPE, SQUEEZE                   | `reshape` → xnn_define_static_reshape         | target shape folded at load time |
 /// | FULLY_CONNECTED                    | `fullyConnected` → xnn_define_fully_connected | input flattened to [batch, inputs] |
-/// | ADD                                | `add` → xnn_define_add2                       | fused activation as clamp |
+/// | ADD                                | `add` → xnn_define_add2 (2022), xnn_define_binary (2024) | fused activation as clamp |
 /// | SOFTMAX (beta 1)                   | `softmax` → xnn_define_softmax                | uint8: run on the host (see `Engine`) |
 /// | SHAPE, STRIDED_SLICE, PACK         | folded to constants                           | the input shape is static |
 enum Node {

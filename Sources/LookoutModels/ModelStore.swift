@@ -1,4 +1,4 @@
-import Crypto
+import LookoutDigest
 import Foundation
 
 /// Where models live: `LOOKOUT_MODEL_DIR` (when set) is searched first, then the store,
@@ -151,7 +151,7 @@ public func sha256(of url: URL) throws -> String {
         throw StoreError("\(url.path): cannot open (\(String(cString: strerror(errno))))")
     }
     defer { try? handle.close() }
-    var hasher = SHA256()
+    let hasher = SHA256()
     while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-    return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    return hasher.finalize().hexString
 }

@@ -1,4 +1,4 @@
-import Crypto
+import LookoutDigest
 import Foundation
 
 /// Embeddings on disk, keyed by the image file's content hash and a variant (0: the image, 1…: augmented
@@ -27,7 +27,7 @@ public final class EmbeddingCache {
     public init(directory: URL, context: String, dimension: Int) throws {
         self.dimension = dimension
         self.context = context
-        let name = SHA256.hash(data: Data(context.utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
+        let name = SHA256.hash(data: Data(context.utf8)).prefix(12).hexString
         file = directory.appendingPathComponent("embeddings-\(name).bin")
         do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
             throw TrainingError("\(directory.path): cannot create the cache folder (\(error.localizedDescription))")

@@ -1,4 +1,4 @@
-import Crypto
+import LookoutDigest
 import Foundation
 import LookoutEngine
 import LookoutImaging

@@ -1,6 +1,6 @@
 import CLinux
 import COpenBLAS
-import Crypto
+import LookoutDigest
 import Foundation
 import LookoutEngine
 import LookoutImaging
@@ -113,7 +113,7 @@ public struct Head: Sendable {
         }
         let file = directory.appendingPathComponent(manifest.weights.file)
         guard let data = try? Data(contentsOf: file) else { throw TrainingError("\(file.path): cannot read") }
-        guard hex(SHA256.hash(data: data)) == manifest.weights.sha256 else {
+        guard SHA256.hash(data: data).hexString == manifest.weights.sha256 else {
             throw TrainingError("\(file.path): sha256 does not match head.json (incomplete or altered)")
         }
         let tensors = try SafeTensors.read([UInt8](data), name: file.path)
@@ -141,7 +141,7 @@ public struct Head: Sendable {
         let weightsData = Data(SafeTensors.write(["weight": (weights, [bias.count, weights.count / max(bias.count, 1)]),
                                                   "bias": (bias, [bias.count])]))
         var manifest = self.manifest
-        manifest.weights = .init(file: HeadManifest.weightsFile, sha256: hex(SHA256.hash(data: weightsData)))
+        manifest.weights = .init(file: HeadManifest.weightsFile, sha256: SHA256.hash(data: weightsData).hexString)
         try AtomicFile.write(weightsData, to: staging.appendingPathComponent(HeadManifest.weightsFile))
         for (name, data) in extras { try AtomicFile.write(data, to: staging.appendingPathComponent(name)) }
         let encoder = JSONEncoder()
@@ -167,10 +167,6 @@ public struct Head: Sendable {
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         return decoder
     }
-}
-
-func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-    digest.map { String(format: "%02x", $0) }.joined()
 }
 
 func describe(_ error: Error) -> String {

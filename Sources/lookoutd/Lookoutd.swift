@@ -3,8 +3,8 @@ import Foundation
 import LookoutDaemon
 import LookoutEvents
 import LookoutJournal
-import Logging
-import ServiceLifecycle
+import LookoutLifecycle
+import LookoutLog
 
 @main
 struct Lookoutd: AsyncParsableCommand {
@@ -61,14 +61,10 @@ struct Lookoutd: AsyncParsableCommand {
     func run() async throws {
         let settings = try settings()
         let journal = JournalHealth()
-        if settings.eventsSink == "journal" {
-            LoggingSystem.bootstrap { JournalLogHandler(label: $0, health: journal) }
-        } else {
-            LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
-        }
-        let logger = Logger(label: "lookoutd")
+        let logger = Logger(label: "lookoutd",
+                            handler: settings.eventsSink == "journal" ? JournalLogHandler(health: journal) : StandardErrorLogHandler())
         let notifier = Notifier()
-        let pipeline = try Pipeline.load(settings)
+        let pipeline = try Pipeline.load(settings, logger: logger)
         let ready = Once { notifier.ready() }
 
         let liveness = Liveness()
@@ -100,7 +96,7 @@ struct Lookoutd: AsyncParsableCommand {
         let running = settings.sourceName
         let reload = ReloadService(notifier: notifier, logger: logger) { [self] in
             let new = try self.settings()
-            var next = try Pipeline.load(new)
+            var next = try Pipeline.load(new, logger: logger)
             next.context.camera = running
             service.reconfigure(next)
             let sourceNote = new.sourceName == running ? "" : "; the source change to \(new.sourceName) takes effect at restart"
@@ -109,13 +105,11 @@ struct Lookoutd: AsyncParsableCommand {
         }
         let power = pipeline.board.map { "; power estimated for \($0.summary)" } ?? ""
         logger.info("lookoutd: \(settings.model) on \(frameSource.name), events to \(settings.eventsSink)\(power)")
-        let group = ServiceGroup(configuration: .init(
-            services: [
-                .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup),
-                .init(service: Supervisor(notifier: notifier, pipeline: service)),
-                .init(service: reload),
-            ],
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup([
+            .init(service, endsGroup: true),
+            .init(Supervisor(notifier: notifier, pipeline: service)),
+            .init(reload),
+        ])
         do { try await group.run() } catch is CancellationError {}
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 import LookoutDaemon
 import LookoutImaging
 import LookoutTestSupport
-import Logging
+import LookoutLog
 import XCTest
 
 /// lookoutd's pipeline on an embedded frame source standing in for the camera (as swift-nio tests
@@ -38,15 +38,9 @@ final class EmbeddedSourceTests: XCTestCase {
         private let lock = NSLock()
         private(set) var events: [DaemonEvent] = []
         private(set) var lines: [String] = []
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .info
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? { get { nil } set {} }
 
         func emit(_ event: DaemonEvent, context: EventContext) throws { lock.withLock { events.append(event) } }
-        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
-                 file: String, function: String, line: UInt) {
-            lock.withLock { lines.append("\(level): \(message)") }
-        }
+        func log(_ entry: LogEntry) { lock.withLock { lines.append("\(entry.level): \(entry.message)") } }
     }
 
     /// Ten YUYV frames of a cat with one corrupt MJPEG frame in the middle (a driver's glitch): the
@@ -65,10 +59,10 @@ final class EmbeddedSourceTests: XCTestCase {
         config.thermalRoot = "/nonexistent/lookout-tests"
         (config.maxRate, config.cpuBudget, config.heartbeatSeconds) = (1000, 4, 0)
         (config.threshold, config.minFrames, config.window) = (0.2, 3, 3)
-        let pipeline = try Pipeline.load(config)
         let collector = Collector()
+        let pipeline = try Pipeline.load(config, logger: Logger(label: "test", handler: collector))
         let service = LookoutService(source: EmbeddedSource(raw: Array(repeating: good, count: 5) + [corrupt] + Array(repeating: good, count: 5)),
-                                     sink: collector, pipeline: pipeline, logger: Logger(label: "test") { _ in collector })
+                                     sink: collector, pipeline: pipeline, logger: Logger(label: "test", handler: collector))
         let done = expectation(description: "the source ran out")
         Task {
             try await service.run()

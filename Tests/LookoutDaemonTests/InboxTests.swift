@@ -2,7 +2,7 @@ import Foundation
 import LookoutDaemon
 import LookoutImaging
 import LookoutTestSupport
-import Logging
+import LookoutLog
 import XCTest
 
 final class InboxTests: XCTestCase {
@@ -129,17 +129,11 @@ final class LogLines: @unchecked Sendable {
     var lines: [String] { lock.withLock { collected } }
 
     var logger: Logger {
-        Logger(label: "test") { _ in Handler(sink: self) }
+        Logger(label: "test", handler: Handler(sink: self), minimumLevel: .trace)
     }
 
     struct Handler: LogHandler {
         let sink: LogLines
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(event: LogEvent) { sink.lock.withLock { sink.collected.append(event.message.description) } }
+        func log(_ entry: LogEntry) { sink.lock.withLock { sink.collected.append(entry.message) } }
     }
 }
