@@ -98,7 +98,7 @@ public struct DaemonConfig: Sendable, Equatable {
         var c = DaemonConfig()
         c.sourceDevice = try reader.string("source.device") ?? c.sourceDevice
         c.sourceReplay = try reader.string("source.replay")
-        c.sourceReplayFPS = try reader.double("source.replay_fps", above: 0) ?? c.sourceReplayFPS
+        c.sourceReplayFPS = try reader.double("source.replay_fps", in: 0...1000) ?? c.sourceReplayFPS
         c.sourceReplayLoop = try reader.bool("source.replay_loop") ?? c.sourceReplayLoop
         c.sourceWidth = try reader.int("source.width", in: 16...8192) ?? c.sourceWidth
         c.sourceHeight = try reader.int("source.height", in: 16...8192) ?? c.sourceHeight

@@ -102,8 +102,10 @@ public final class LookoutService: Service, @unchecked Sendable {
     }
 
     public func run() async throws {
-        let (latest, feed) = AsyncStream<Frame>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let frames = source.frames()
+        // A source that makes frames only when asked is classified directly: nothing to drop.
+        if source.everyFrame { return try await classify(frames) }
+        let (latest, feed) = AsyncStream<Frame>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let producer = Task {
             defer { feed.finish() }
             for try await frame in frames {
@@ -119,7 +121,7 @@ public final class LookoutService: Service, @unchecked Sendable {
         try await producer.value
     }
 
-    private func classify(_ frames: AsyncStream<Frame>) async throws {
+    private func classify<Frames: AsyncSequence>(_ frames: Frames) async throws where Frames.Element == Frame {
         var pipeline = lock.withLock { self.pipeline }
         var debouncer = Debouncer(settings: pipeline.debounce)
         var classifications: UInt64 = 0
@@ -132,7 +134,8 @@ public final class LookoutService: Service, @unchecked Sendable {
         // Every started event gets its ended one: before a reload swaps the labels, and at shutdown.
         defer { if let last { finish(&debouncer, at: last.classification, wallClock: last.wallClock, context: pipeline.context) } }
 
-        for await frame in frames {
+        for try await frame in frames {
+            if source.everyFrame { liveness.frameArrived() }
             let step = monotonicSeconds()
             if let new = lock.withLock({ () -> Pipeline? in
                 defer { replacement = nil }

@@ -14,7 +14,7 @@ final class ReplayTests: XCTestCase {
         try Data("not a picture".utf8).write(to: folder.appendingPathComponent("c_notes.jpg"))
 
         let run = try Run.executable("lookoutd", ["--source", folder.path, "--model", "mobilenet_v1_1.0_224"], environment: [
-            "LOOKOUT_SOURCE_REPLAY_LOOP": "false", "LOOKOUT_SOURCE_REPLAY_FPS": "8", "LOOKOUT_CLASSIFY_MAX_RATE": "50",
+            "LOOKOUT_SOURCE_REPLAY_LOOP": "false", "LOOKOUT_SOURCE_REPLAY_FPS": "0", "LOOKOUT_CLASSIFY_MAX_RATE": "50",
             "LOOKOUT_CLASSIFY_CPU_BUDGET": "2", "LOOKOUT_EVENTS_THRESHOLD": "0.3", "LOOKOUT_EVENTS_HEARTBEAT_SECONDS": "0.5",
         ])
         XCTAssertEqual(run.status, 0, run.stderr)

@@ -103,3 +103,14 @@ public struct Run {
                    stderr: String(decoding: stderr, as: UTF8.self))
     }
 }
+
+/// Polls `condition` every 0.1 s until it holds or `seconds` pass. The bound is a backstop for a
+/// hung run, set far above what a slow board or an emulator needs, never a speed target.
+public func eventually(seconds: Double, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if condition() { return true }
+        Thread.sleep(forTimeInterval: 0.1)
+    }
+    return condition()
+}
