@@ -6,6 +6,7 @@ import XCTest
 final class RetrainTests: XCTestCase {
     var scratch: URL!
     let model = "mobilenet_v1_0.25_128_quant.tflite"  // the fastest real base model
+    let width = 256  // its global pool's channels
 
     override func setUpWithError() throws {
         scratch = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-retrain-\(UUID().uuidString)")
@@ -69,7 +70,7 @@ final class RetrainTests: XCTestCase {
         XCTAssertTrue(html.contains("<svg") && html.contains("Per class"), "heat map and per-class table")
 
         // The bundle loads, and applies to embeddings the way the report measured it.
-        let head = try Head.load(o.output, baseModelSHA256: o.modelSHA256, baseModelName: model)
+        let head = try Head.load(o.output, baseModelSHA256: o.modelSHA256, baseModelName: model, baseEmbeddingSize: width)
         XCTAssertEqual(head.labels, manifest.labels)
         XCTAssertEqual(head.preprocessing, Preprocessing(crop: .none, pooling: .averageAndMax), "retrain's default, kept in the bundle")
         XCTAssertEqual(head.manifest.embeddingSize, 2 * 256)
@@ -81,7 +82,7 @@ final class RetrainTests: XCTestCase {
         let (_, again) = try Retrainer.run(o, progress: Silent())
         XCTAssertEqual(again.embeddingsComputed, 0)
         XCTAssertEqual(again.embeddingsReused, 120)
-        XCTAssertEqual(try Head.load(o.output, baseModelSHA256: o.modelSHA256, baseModelName: model).weights, head.weights,
+        XCTAssertEqual(try Head.load(o.output, baseModelSHA256: o.modelSHA256, baseModelName: model, baseEmbeddingSize: width).weights, head.weights,
                        "deterministic for the same input")
 
         // A changed file is recomputed, the rest reused.
@@ -107,14 +108,14 @@ final class RetrainTests: XCTestCase {
         XCTAssertEqual((object["input"] as? [String: Any])?["crop"] as? String, "center 0.875")
         object["pooling"] = nil
         try JSONSerialization.data(withJSONObject: object).write(to: file)
-        let old = try Head.load(o.output, baseModelSHA256: o.modelSHA256, baseModelName: model)
+        let old = try Head.load(o.output, baseModelSHA256: o.modelSHA256, baseModelName: model, baseEmbeddingSize: width)
         XCTAssertEqual(old.preprocessing, Preprocessing(crop: .center(fraction: 0.875), pooling: .average))
 
         var input = try XCTUnwrap(object["input"] as? [String: Any])
         input["crop"] = "letterbox"
         object["input"] = input
         try JSONSerialization.data(withJSONObject: object).write(to: file)
-        XCTAssertThrowsError(try Head.load(o.output, baseModelSHA256: o.modelSHA256, baseModelName: model)) {
+        XCTAssertThrowsError(try Head.load(o.output, baseModelSHA256: o.modelSHA256, baseModelName: model, baseEmbeddingSize: width)) {
             XCTAssertEqual("\($0)", "\(o.output.path): head.json: input.crop 'letterbox' is neither 'none' nor 'center F' (0 < F ≤ 1)")
         }
     }
@@ -165,7 +166,7 @@ final class RetrainTests: XCTestCase {
         let o = try options(data)
         _ = try Retrainer.run(o, progress: Silent())
         let other = try sha256(Fixtures.model("mobilenet_v1_1.0_224.tflite"))
-        XCTAssertThrowsError(try Head.load(o.output, baseModelSHA256: other, baseModelName: "mobilenet_v1_1.0_224.tflite")) { error in
+        XCTAssertThrowsError(try Head.load(o.output, baseModelSHA256: other, baseModelName: "mobilenet_v1_1.0_224.tflite", baseEmbeddingSize: 1024)) { error in
             let text = "\(error)"
             XCTAssertTrue(text.contains(o.modelSHA256) && text.contains(other) && text.contains(self.model), text)
         }
