@@ -129,6 +129,9 @@ final class RetrainTests: XCTestCase {
         try Data().write(to: faces.appendingPathComponent("empty.jpg"))
         try FileManager.default.createSymbolicLink(atPath: faces.appendingPathComponent("gone.jpg").path,
                                                    withDestinationPath: "/nonexistent/picture.jpg")
+        // Neither blocks the scan: a FIFO without a writer, a device that never ends.
+        XCTAssertEqual(mkfifo(faces.appendingPathComponent("pipe.jpg").path, 0o600), 0)
+        try FileManager.default.createSymbolicLink(atPath: faces.appendingPathComponent("zero.jpg").path, withDestinationPath: "/dev/zero")
         try FileManager.default.createDirectory(at: data.appendingPathComponent("nothing_here"), withIntermediateDirectories: true)
         let single = data.appendingPathComponent("owl")
         try FileManager.default.createDirectory(at: single, withIntermediateDirectories: true)
@@ -138,7 +141,10 @@ final class RetrainTests: XCTestCase {
         XCTAssertEqual(manifest.labels, ["Faces_easy", "Motorbikes", "owl"])
         XCTAssertEqual(report.emptyLabels, ["nothing_here"])
         let skipped = Dictionary(uniqueKeysWithValues: report.skipped.map { ($0.image, $0.reason) })
-        XCTAssertEqual(Set(skipped.keys), ["Faces_easy/corrupt.jpg", "Faces_easy/notes.jpg", "Faces_easy/empty.jpg", "Faces_easy/gone.jpg"])
+        XCTAssertEqual(Set(skipped.keys), ["Faces_easy/corrupt.jpg", "Faces_easy/notes.jpg", "Faces_easy/empty.jpg", "Faces_easy/gone.jpg",
+                                           "Faces_easy/pipe.jpg", "Faces_easy/zero.jpg"])
+        XCTAssertEqual(skipped["Faces_easy/pipe.jpg"], "a FIFO, not a regular file")
+        XCTAssertEqual(skipped["Faces_easy/zero.jpg"], "a device, not a regular file")
         XCTAssertTrue(skipped["Faces_easy/corrupt.jpg"]!.contains("corrupt or truncated JPEG"), skipped["Faces_easy/corrupt.jpg"]!)
         XCTAssertTrue(skipped["Faces_easy/notes.jpg"]!.contains("not a JPEG or PNG"), skipped["Faces_easy/notes.jpg"]!)
         XCTAssertTrue(skipped["Faces_easy/empty.jpg"]!.contains("empty file"), skipped["Faces_easy/empty.jpg"]!)
