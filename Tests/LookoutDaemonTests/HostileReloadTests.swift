@@ -57,25 +57,35 @@ final class HostileReloadTests: XCTestCase {
         let (process, stdout, stderr) = try startLookoutd(["--config", config.path], environment: ["NOTIFY_SOCKET": socket.path])
         defer { if process.isRunning { process.terminate() } }
         XCTAssertNotNil(socket.wait(for: "READY=1", seconds: 30), stderr.text)
-        func labelled(after count: Int) -> Bool {
+        /// Whether `condition` holds within a minute (the child's output is read as it comes).
+        func eventually(_ condition: () -> Bool) -> Bool {
             let deadline = Date().addingTimeInterval(60)
-            while Date() < deadline {
-                let beats = stdout.events().dropFirst(count).filter { $0["event"] as? String == "heartbeat" }
-                if let label = beats.last?["last_label"] as? String { return ["alpha", "beta"].contains(label) }
-                usleep(100_000)
+            while !condition() {
+                guard Date() < deadline else { return false }
+                usleep(50_000)
             }
-            return false
+            return true
+        }
+        /// A heartbeat after the first `count` events names one of the good head's labels.
+        func labelled(after count: Int) -> Bool {
+            var label: String?
+            _ = eventually {
+                label = stdout.events().dropFirst(count).last { $0["event"] as? String == "heartbeat" }?["last_label"] as? String
+                return label != nil
+            }
+            return ["alpha", "beta"].contains(label ?? "")
         }
         XCTAssertTrue(labelled(after: 0), "classifying with the good head past the FIFO: \(stdout.text)")
         for (name, write, cause) in hostile {
             try write()
             kill(process.processIdentifier, SIGHUP)
             XCTAssertEqual(socket.collect(until: "READY=1", seconds: 30).last, "READY=1", name)
-            XCTAssertTrue(stderr.text.contains("reload refused, still running the previous settings: \(cause)"), "\(name): \(stderr.text)")
+            XCTAssertTrue(eventually { stderr.text.contains("reload refused, still running the previous settings: \(cause)") },
+                          "\(name): \(stderr.text)")
             XCTAssertTrue(process.isRunning, name)
             XCTAssertTrue(labelled(after: stdout.events().count), "\(name): still the good head")
         }
-        XCTAssertTrue(stderr.text.contains("replay: skipped \(replay.path)/pipe.jpg: a FIFO, not a regular file"), stderr.text)
+        XCTAssertTrue(eventually { stderr.text.contains("replay: skipped \(replay.path)/pipe.jpg: a FIFO, not a regular file") }, stderr.text)
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         XCTAssertEqual(process.terminationReason, .exit)

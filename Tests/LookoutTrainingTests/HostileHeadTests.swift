@@ -21,7 +21,7 @@ final class HostileHeadTests: XCTestCase {
     func load(_ head: CraftedHead, _ name: String) throws -> Head {
         let folder = scratch.appendingPathComponent(name)
         try head.write(to: folder)
-        return try Head.load(folder, baseModelSHA256: try CraftedHead.sha256(model), baseModelName: model.lastPathComponent,
+        return try Head.load(folder, baseModelSHA256: try Fixtures.sha256(model), baseModelName: model.lastPathComponent,
                              baseEmbeddingSize: width)
     }
 

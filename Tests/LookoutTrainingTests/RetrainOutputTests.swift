@@ -23,7 +23,7 @@ final class RetrainOutputTests: XCTestCase {
 
     func retrain(to output: URL) throws {
         let model = try Fixtures.model("mobilenet_v1_0.25_128_quant.tflite")
-        var options = RetrainOptions(model: model, modelSHA256: try CraftedHead.sha256(model), data: data, output: output,
+        var options = RetrainOptions(model: model, modelSHA256: try Fixtures.sha256(model), data: data, output: output,
                                      cache: scratch.appendingPathComponent("cache"))
         options.validationPercent = 0
         final class Silent: ProgressSink { func begin(_: String, total: Int) {}; func update(_: Int) {}; func end() {} }

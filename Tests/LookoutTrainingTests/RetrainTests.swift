@@ -32,21 +32,10 @@ final class RetrainTests: XCTestCase {
 
     func options(_ data: URL) throws -> RetrainOptions {
         let url = try Fixtures.model(model)
-        var o = RetrainOptions(model: url, modelSHA256: try sha256(url), data: data,
+        var o = RetrainOptions(model: url, modelSHA256: try Fixtures.sha256(url), data: data,
                                output: scratch.appendingPathComponent("head"), cache: scratch.appendingPathComponent("cache"))
         o.validationPercent = 25
         return o
-    }
-
-    func sha256(_ url: URL) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-        process.arguments = [url.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        process.waitUntilExit()
-        return String(String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).prefix(64))
     }
 
     final class Silent: ProgressSink {
@@ -171,7 +160,7 @@ final class RetrainTests: XCTestCase {
         let data = try caltech(["Faces_easy", "Motorbikes"], perClass: 6)
         let o = try options(data)
         _ = try Retrainer.run(o, progress: Silent())
-        let other = try sha256(Fixtures.model("mobilenet_v1_1.0_224.tflite"))
+        let other = try Fixtures.sha256(Fixtures.model("mobilenet_v1_1.0_224.tflite"))
         XCTAssertThrowsError(try Head.load(o.output, baseModelSHA256: other, baseModelName: "mobilenet_v1_1.0_224.tflite", baseEmbeddingSize: 1024)) { error in
             let text = "\(error)"
             XCTAssertTrue(text.contains(o.modelSHA256) && text.contains(other) && text.contains(self.model), text)

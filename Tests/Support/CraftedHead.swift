@@ -33,26 +33,13 @@ public struct CraftedHead {
         try Data(bytes).write(to: weightsURL)
         let manifest: [String: Any] = [
             "format": "lookout-head", "version": 1, "labels": labels,
-            "base_model": ["file": baseModel.lastPathComponent, "sha256": try Self.sha256(baseModel)],
+            "base_model": ["file": baseModel.lastPathComponent, "sha256": try Fixtures.sha256(baseModel)],
             "embedding_size": embeddingSize, "pooling": pooling,
             "input": ["width": 224, "height": 224, "crop": "none", "resize": "bilinear (PIL)"],
-            "weights": ["file": weightsFile, "sha256": try Self.sha256(weightsURL)],
+            "weights": ["file": weightsFile, "sha256": try Fixtures.sha256(weightsURL)],
             "training": [String: String](), "created": "2026-01-01T00:00:00Z", "lookout_version": "crafted",
             "metrics": ["train_top1": 1.0, "train_images": 0, "validation_images": 0],
         ]
         try JSONSerialization.data(withJSONObject: manifest).write(to: folder.appendingPathComponent("head.json"))
-    }
-
-    /// sha256sum's digest of a file.
-    public static func sha256(_ url: URL) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-        process.arguments = [url.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let out = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(String(decoding: out, as: UTF8.self).prefix(64))
     }
 }
