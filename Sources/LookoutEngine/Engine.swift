@@ -202,6 +202,8 @@ public final class Engine {
             guard let embedding = purpose == .embedding ? g.embedding : g.featureMap else {
                 throw EngineError("model has no global pooling layer")
             }
+            // A pool straight on the input leaves nothing for XNNPACK to run (it asserts on that).
+            guard embedding.value != g.input else { throw EngineError("model pools its input directly: no feature map") }
             built = try XNNRuntime(graph: g, nodeCount: embedding.nodeCount, outputIndex: embedding.value, pool: pool,
                                    packed: packed)
         }

@@ -48,6 +48,12 @@ public struct TFLiteBuilder {
         return Int32(tensors.count - 1)
     }
 
+    /// Changes tensor `index`'s element type and quantization, keeping its shape and data.
+    public mutating func retype(_ index: Int32, _ type: ElementType, quantization: Quantization?) {
+        tensors[Int(index)].fields[1] = .int8(type.rawValue)
+        tensors[Int(index)].fields[4] = quantization.map { .table(FlatTable([2: .floats([$0.scale]), 3: .int64s([$0.zeroPoint])])) }
+    }
+
     public mutating func constant(_ name: String, _ shape: [Int32], floats: [Float]) -> Int32 {
         tensor(name, shape, data: floats.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) })
     }

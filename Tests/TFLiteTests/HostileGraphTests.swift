@@ -98,6 +98,33 @@ final class HostileGraphTests: XCTestCase {
         XCTAssertGreaterThan(loaded, 0, "the unchanged wiring among them loads")
     }
 
+    /// Every tensor of the tiny classifier as float32, uint8 (with and without quantization) and
+    /// int32: each variant loads and gives scores and embeddings, or is refused; none traps.
+    func testEveryTypeForEveryTensor() throws {
+        let base = TFLiteBuilder.tinyClassifier().builder
+        let types: [(TFLiteBuilder.ElementType, TFLiteBuilder.Quantization?)] = [
+            (.float32, nil), (.uint8, .init(scale: 0.02, zeroPoint: 128)), (.uint8, nil), (.int32, .init(scale: 0.001, zeroPoint: 0)),
+        ]
+        var refused = 0
+        for tensor in 0..<Int32(base.tensors.count) {
+            for (type, quantization) in types {
+                var b = base
+                b.retype(tensor, type, quantization: quantization)
+                do {
+                    let engine = try load(b)
+                    let pixels = [UInt8](repeating: 77, count: engine.input.pixelCount)
+                    _ = try engine.scores(for: pixels)
+                    _ = try? engine.embedding(for: pixels, pooling: .average)
+                    _ = try? engine.embedding(for: pixels, pooling: .averageAndMax)
+                } catch {
+                    XCTAssertFalse("\(error)".contains("\n"), "\(error)")
+                    refused += 1
+                }
+            }
+        }
+        XCTAssertGreaterThan(refused, 10)
+    }
+
     /// Loads and runs without failing the test: true when refused.
     func refusal(_ builder: TFLiteBuilder, quiet: Bool) -> Bool {
         do {
