@@ -225,6 +225,7 @@ public struct Head: Sendable {
             throw TrainingError("\(parent.path): cannot create the bundle (\(String(cString: strerror(errno))))")
         }
         let staging = URL(fileURLWithPath: String(cString: made))
+        chmod(made, 0o755)  // mkdtemp's 0700 would keep lookoutd's user out of a bundle root installs
         var swapped = false
         defer {
             if swapped {

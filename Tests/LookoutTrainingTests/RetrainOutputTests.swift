@@ -83,6 +83,7 @@ final class RetrainOutputTests: XCTestCase {
         try retrain(to: output)
         XCTAssertNotEqual(try inode(), first, "a new bundle")
         XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: output.path)), Head.bundleFiles)
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: output.path)[.posixPermissions] as? Int, 0o755, "readable by lookoutd")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch.path).filter { $0.hasPrefix(".") }, [],
                        "no staging folder left behind")
     }
