@@ -193,20 +193,20 @@ public final class Engine {
         }
         runtimes[purpose] = nil
         let g = batch == 1 ? graph : try Graph(model: model, batch: batch)
-        let built: XNNRuntime
+        let part: (value: Int, nodeCount: Int)
         switch purpose {
         case .scores:
-            let (output, count) = hostSoftmax ?? (g.output, g.nodes.count)
-            built = try XNNRuntime(graph: g, nodeCount: count, outputIndex: output, pool: pool, packed: packed)
+            let (logits, count) = hostSoftmax ?? (g.output, g.nodes.count)
+            part = (logits, count)
         case .embedding, .featureMap:
-            guard let embedding = purpose == .embedding ? g.embedding : g.featureMap else {
+            guard let pooled = purpose == .embedding ? g.embedding : g.featureMap else {
                 throw EngineError("model has no global pooling layer")
             }
-            // A pool straight on the input leaves nothing for XNNPACK to run (it asserts on that).
-            guard embedding.value != g.input else { throw EngineError("model pools its input directly: no feature map") }
-            built = try XNNRuntime(graph: g, nodeCount: embedding.nodeCount, outputIndex: embedding.value, pool: pool,
-                                   packed: packed)
+            part = pooled
         }
+        // A result that is the input itself leaves nothing for XNNPACK to run (it asserts on that).
+        guard part.value != g.input else { throw EngineError("model computes nothing from its input before that output") }
+        let built = try XNNRuntime(graph: g, nodeCount: part.nodeCount, outputIndex: part.value, pool: pool, packed: packed)
         runtimes[purpose] = (batch, built)
         return built
     }
