@@ -21,7 +21,7 @@ public struct Labeller: Sendable {
     public var framing: Framing { Framing(size: engine.input.width, crop: head?.preprocessing.crop ?? .standard) }
 
     public func top(_ pixels: [UInt8]) throws -> [(label: String, score: Float)] {
-        let scores = try head.map { $0.scores(for: try engine.embedding(for: pixels, pooling: $0.preprocessing.pooling)) }
+        let scores = try head.map { try $0.scores(for: try engine.embedding(for: pixels, pooling: $0.preprocessing.pooling)) }
             ?? engine.scores(for: pixels)
         return scores.indices.sorted { scores[$0] > scores[$1] }.prefix(topK).map {
             (labels.indices.contains($0) ? labels[$0] : "#\($0)", scores[$0])

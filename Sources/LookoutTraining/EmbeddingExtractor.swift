@@ -65,7 +65,12 @@ public final class EmbeddingExtractor {
         let needed = paths.indices.map(views)
         let state = SharedState(count: paths.count)
         var engines: [Engine] = []
-        for _ in 0..<min(workers, max(1, paths.count)) { engines.append(try Engine(contentsOf: modelURL)) }
+        for _ in 0..<min(workers, max(1, paths.count)) {
+            // Each worker runs one runtime: built now, the model file's bytes freed once it is packed.
+            let engine = try Engine(contentsOf: modelURL)
+            try engine.prepare(preprocessing.pooling, releasingModel: true)
+            engines.append(engine)
+        }
         DispatchQueue.concurrentPerform(iterations: engines.count) { worker in
             let engine = engines[worker]
             while !shouldStop(), let i = state.next() {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LookoutEngine
 import LookoutModels
 import LookoutTraining
 
@@ -39,7 +40,10 @@ struct HeadCommand: ParsableCommand {
         func run() throws {
             let source = URL(fileURLWithPath: bundle)
             let modelURL = try ModelStore.standard().resolve(model)
-            let head = try Head.load(source, baseModelSHA256: try sha256(of: modelURL), baseModelName: modelURL.lastPathComponent)
+            let base: Engine
+            do { base = try Engine(contentsOf: modelURL) } catch { throw CLIError("\(modelURL.path): \(error)") }
+            let head = try Head.load(source, baseModelSHA256: try sha256(of: modelURL), baseModelName: modelURL.lastPathComponent,
+                                     baseEmbeddingSize: base.embeddingSize)
             let folder = URL(fileURLWithPath: heads)
             let installName = name ?? source.standardized.lastPathComponent
             guard !installName.isEmpty, !installName.contains("/"), installName != "current" else {

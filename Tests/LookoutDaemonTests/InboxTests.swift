@@ -137,3 +137,34 @@ final class LogLines: @unchecked Sendable {
         func log(_ entry: LogEntry) { sink.lock.withLock { sink.collected.append(entry.message) } }
     }
 }
+
+/// Labels come from heads, which are untrusted: whatever a label says, its snapshots land in a folder
+/// of their own directly inside the inbox, counted by its quota.
+final class InboxLabelTests: XCTestCase {
+    func testLabelsNeverLeaveTheInboxNorShareAFolder() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("inbox-labels-\(UUID().uuidString)")
+        let inbox = root.appendingPathComponent("inbox")
+        try FileManager.default.createDirectory(at: inbox, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let labels = ["..", ".", "../../etc", "/", "a/b", "a_b", "a\u{0}b", "a\nb", "\u{1B}[31mred", ".hidden", "",
+                      String(repeating: "x", count: 5000), String(repeating: "x", count: 5000) + "y", "tabby, tabby cat", "a_b~0"]
+        let cat = try ImagePreprocessor.load(file: Fixtures.photo("cat.png").path, size: 224)
+        let store = Inbox(settings: .init(path: inbox.path, uncertain: 0..<1, onStarted: true, minIntervalSeconds: 0, maxBytes: 10_000_000),
+                          logger: LogLines().logger)
+        var folders: [String: String] = [:]
+        for (i, label) in labels.enumerated() {
+            let saved = try XCTUnwrap(store.save(cat, reason: .started, top: [(label, 0.9)], frame: UInt64(i), capturedAt: Date(),
+                                                 context: EventContext(camera: "c", modelSHA256: "m", head: nil), now: Double(i)).path, label)
+            let folder = URL(fileURLWithPath: saved).deletingLastPathComponent()
+            XCTAssertEqual(folder.deletingLastPathComponent().standardized.path, inbox.standardized.path, "\(label.debugDescription) → \(saved)")
+            let name = folder.lastPathComponent
+            XCTAssertFalse(name.hasPrefix(".") || name.contains("/") || name.unicodeScalars.contains { $0.value < 0x20 }, name)
+            XCTAssertLessThanOrEqual(name.utf8.count, 120)
+            XCTAssertNil(folders[name], "\(label.debugDescription) and \(folders[name]?.debugDescription ?? "") share \(name)")
+            folders[name] = label
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root.path), ["inbox"], "nothing written beside the inbox")
+        XCTAssertEqual(Inbox.folderName(for: "tabby, tabby cat"), "tabby, tabby cat", "ordinary labels keep their names")
+        XCTAssertGreaterThan(Inbox.size(of: inbox.path), labels.count * 1000, "all of it counted by the quota")
+    }
+}

@@ -44,6 +44,19 @@ public enum Fixtures {
         return url
     }
 
+    /// sha256sum's digest of a file (computed apart from the code under test).
+    public static func sha256(_ url: URL) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+        process.arguments = [url.path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let out = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(String(decoding: out, as: UTF8.self).prefix(64))
+    }
+
     public static func model(_ name: String) throws -> URL { try require(models.appendingPathComponent(name)) }
     public static func photo(_ name: String) throws -> URL { try require(shared.appendingPathComponent("photos/\(name)")) }
     public static func referenceInput(_ name: String) throws -> URL {
