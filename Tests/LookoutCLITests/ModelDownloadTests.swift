@@ -52,6 +52,15 @@ final class ModelDownloadTests: XCTestCase {
                            environment: ["LOOKOUT_MODEL_STORE": store.path, "LOOKOUT_MODEL_DIR": "", "LOOKOUT_MODEL_MIRROR": mirror])
     }
 
+    /// A refusal: one line naming the download and its pinned hash, and nothing left in the store.
+    func assertRefused(_ run: Run, naming address: String, pinned: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(run.status, 1, file: file, line: line)
+        XCTAssertEqual(run.stderr.split(separator: "\n").count, 1, run.stderr, file: file, line: line)
+        XCTAssertTrue(run.stderr.contains("\(address): sha256 "), run.stderr, file: file, line: line)
+        XCTAssertTrue(run.stderr.contains("does not match the pinned \(pinned)"), run.stderr, file: file, line: line)
+        XCTAssertEqual(storeContents(), [], file: file, line: line)
+    }
+
     /// What the store holds, staging folders included (none may be left).
     func storeContents() -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: store.path)) ?? []).sorted() }
 
@@ -69,22 +78,16 @@ final class ModelDownloadTests: XCTestCase {
         var model = try Data(contentsOf: Fixtures.model("mobilenet_v1_0.5_160_quant.tflite"))
         model[model.count / 2] ^= 0x01
         try serve(model, as: "https://github.com/google-coral/test_data/raw/master/mobilenet_v1_0.5_160_quant.tflite")
-        let run = try install("mobilenet_v1_0.5_160_quant")
-        XCTAssertEqual(run.status, 1)
-        XCTAssertEqual(run.stderr.split(separator: "\n").count, 1, run.stderr)
-        XCTAssertTrue(run.stderr.contains("\(mirror)/github.com/google-coral/test_data/raw/master/mobilenet_v1_0.5_160_quant.tflite: sha256 "), run.stderr)
-        XCTAssertTrue(run.stderr.contains("does not match the pinned 3cc6d2ca"), run.stderr)
-        XCTAssertEqual(storeContents(), [])
+        assertRefused(try install("mobilenet_v1_0.5_160_quant"),
+                      naming: "\(mirror)/github.com/google-coral/test_data/raw/master/mobilenet_v1_0.5_160_quant.tflite", pinned: "3cc6d2ca")
 
         // The model is right, its labels are not: nothing is installed either.
         try serve(Data(contentsOf: Fixtures.model("mobilenet_v1_0.25_128_quant.tflite")),
                   as: "https://github.com/google-coral/test_data/raw/master/mobilenet_v1_0.25_128_quant.tflite")
         try serve(Data(("background\n" + (1...1000).map { "label \($0)" }.joined(separator: "\n") + "\n").utf8),
                   as: "https://storage.googleapis.com/download.tensorflow.org/data/ImageNetLabels.txt")
-        let labels = try install("mobilenet_v1_0.25_128_quant")
-        XCTAssertEqual(labels.status, 1)
-        XCTAssertTrue(labels.stderr.contains("ImageNetLabels.txt: sha256 "), labels.stderr)
-        XCTAssertEqual(storeContents(), [])
+        assertRefused(try install("mobilenet_v1_0.25_128_quant"),
+                      naming: "\(mirror)/storage.googleapis.com/download.tensorflow.org/data/ImageNetLabels.txt", pinned: "b8aaeb56")
     }
 
     /// A tampered archive that would write outside the staging folder (a `../` member) and replace
@@ -95,12 +98,8 @@ final class ModelDownloadTests: XCTestCase {
                               ("../escape.txt", Data("planted".utf8))], at: archive)
         try serve(Data(contentsOf: archive),
                   as: "https://storage.googleapis.com/download.tensorflow.org/models/mobilenet_v1_2018_02_22/mobilenet_v1_1.0_224.tgz")
-        let run = try install("mobilenet_v1_1.0_224")
-        XCTAssertEqual(run.status, 1)
-        XCTAssertEqual(run.stderr.split(separator: "\n").count, 1, run.stderr)
-        XCTAssertTrue(run.stderr.contains("mobilenet_v1_1.0_224.tgz: sha256 "), run.stderr)
-        XCTAssertTrue(run.stderr.contains("does not match the pinned 1ccb74dbd9c5"), run.stderr)
-        XCTAssertEqual(storeContents(), [])
+        assertRefused(try install("mobilenet_v1_1.0_224"), naming: "\(mirror)/storage.googleapis.com/download.tensorflow.org/models/"
+                      + "mobilenet_v1_2018_02_22/mobilenet_v1_1.0_224.tgz", pinned: "1ccb74dbd9c5")
         XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.appendingPathComponent("escape.txt").path))
     }
 }

@@ -70,6 +70,25 @@ final class EmbeddedSourceTests: XCTestCase {
         return config
     }
 
+    /// Runs the pipeline on `source` until the source runs out; returns what it emitted and logged,
+    /// after checking that exactly one frame was skipped, logged with `skipPrefix`.
+    func runToEnd(_ source: EmbeddedSource, skipPrefix: String, file: StaticString = #filePath, line: UInt = #line) throws -> Collector {
+        let collector = Collector()
+        let service = LookoutService(source: source, sink: collector,
+                                     pipeline: try Pipeline.load(config(heartbeatSeconds: 0), logger: Logger(label: "test", handler: collector)),
+                                     logger: Logger(label: "test", handler: collector))
+        let done = expectation(description: "the source ran out")
+        Task {
+            try await service.run()
+            done.fulfill()
+        }
+        wait(for: [done], timeout: 60)
+        let skipped = collector.lines.filter { $0.contains("skipped") }
+        XCTAssertEqual(skipped.count, 1, "\(collector.lines)", file: file, line: line)
+        XCTAssertTrue(skipped.first?.hasPrefix(skipPrefix) == true, "\(skipped)", file: file, line: line)
+        return collector
+    }
+
     /// A camera buffer too short for its format (a driver's glitch, as V4L2Camera reports it):
     /// logged once with its cause and counted as dropped, like a frame that does not decode.
     func testABadCameraFrameIsCountedAsDropped() throws {
@@ -81,19 +100,7 @@ final class EmbeddedSourceTests: XCTestCase {
         }
         let bad = Frame.unusable(number: 4, error: try XCTUnwrap(cause))
         let frames = EmbeddedSource(raw: [good, good, good]).made + [bad]
-        let collector = Collector()
-        let service = LookoutService(source: EmbeddedSource(frames: frames), sink: collector,
-                                     pipeline: try Pipeline.load(config(heartbeatSeconds: 0), logger: Logger(label: "test", handler: collector)),
-                                     logger: Logger(label: "test", handler: collector))
-        let done = expectation(description: "the source ran out")
-        Task {
-            try await service.run()
-            done.fulfill()
-        }
-        wait(for: [done], timeout: 60)
-        let skipped = collector.lines.filter { $0.contains("skipped") }
-        XCTAssertEqual(skipped.count, 1, "\(collector.lines)")
-        XCTAssertTrue(skipped.first?.hasPrefix("warning: frame 4 skipped: /dev/video7: ") == true, "\(skipped)")
+        let collector = try runToEnd(EmbeddedSource(frames: frames), skipPrefix: "warning: frame 4 skipped: /dev/video7: ")
         guard case .heartbeat(_, let classifications, let dropped, _, _, _, _, _, _, _, _, _, _, _, _)? = collector.events.last(where: { $0.kind == "heartbeat" }) else {
             return XCTFail("no heartbeat: \(collector.events)")
         }
@@ -137,20 +144,8 @@ final class EmbeddedSourceTests: XCTestCase {
             try RawFrame($0, format: .mjpeg, width: 1280, height: 720, bytesPerLine: 0)
         }
 
-        let collector = Collector()
-        let pipeline = try Pipeline.load(config(heartbeatSeconds: 0), logger: Logger(label: "test", handler: collector))
-        let service = LookoutService(source: EmbeddedSource(raw: Array(repeating: good, count: 5) + [corrupt] + Array(repeating: good, count: 5)),
-                                     sink: collector, pipeline: pipeline, logger: Logger(label: "test", handler: collector))
-        let done = expectation(description: "the source ran out")
-        Task {
-            try await service.run()
-            done.fulfill()
-        }
-        wait(for: [done], timeout: 60)
-
-        let skipped = collector.lines.filter { $0.contains("skipped") }
-        XCTAssertEqual(skipped.count, 1, "\(collector.lines)")
-        XCTAssertTrue(skipped.first?.hasPrefix("warning: frame 6 skipped: MJPEG frame: ") == true, "\(skipped)")
+        let collector = try runToEnd(EmbeddedSource(raw: Array(repeating: good, count: 5) + [corrupt] + Array(repeating: good, count: 5)),
+                                     skipPrefix: "warning: frame 6 skipped: MJPEG frame: ")
         var started: [String] = [], ended: [String] = []
         var last: (classifications: UInt64, dropped: UInt64)?
         for event in collector.events {
