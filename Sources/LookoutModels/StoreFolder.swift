@@ -20,7 +20,14 @@ public final class StoreFolder {
             throw StoreError("\(url.path): cannot create (\(reason(error)))")
         }
         fd = open(url.path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-        guard fd >= 0 else { throw StoreError("\(url.path): cannot open (\(String(cString: strerror(errno))))") }
+        guard fd >= 0 else {
+            let cause = String(cString: strerror(errno))
+            var link = stat()
+            if lstat(url.path, &link) == 0, link.st_mode & S_IFMT == S_IFLNK {
+                throw StoreError("\(url.path): a symbolic link; refusing to write through it (name the folder itself)")
+            }
+            throw StoreError("\(url.path): cannot open (\(cause))")
+        }
         var info = stat()
         guard fstat(fd, &info) == 0 else {
             let cause = String(cString: strerror(errno))
