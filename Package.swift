@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "LookoutModels", dependencies: ["LookoutDigest"]),
         // Transfer learning: embeddings (cached), softmax head (L-BFGS on OpenBLAS), head bundles, reports.
         .target(name: "LookoutTraining", dependencies: [
-            "LookoutEngine", "LookoutImaging", "COpenBLAS", "CLinux", "LookoutDigest",
+            "LookoutEngine", "LookoutImaging", "LookoutModels", "COpenBLAS", "CLinux", "LookoutDigest",
         ]),
         .executableTarget(
             name: "lookout",

@@ -89,10 +89,6 @@ public struct DaemonConfig: Sendable, Equatable {
         }
         for key in keys {
             let variable = "LOOKOUT_" + key.uppercased().replacingOccurrences(of: ".", with: "_")
-            // 0 replays every picture as fast as it is classified; otherwise a rate whose period the timers hold.
-        if c.sourceReplayFPS > 0 && c.sourceReplayFPS < 0.01 {
-            throw ConfigError("\(name): source.replay_fps must be 0 (every picture) or from 0.01 to 1000")
-        }
         if let value = environment[variable] {
                 // Parsed as YAML so lists work too (LOOKOUT_EVENTS_IGNORE="[background, person]").
                 values[key] = (try? Yams.compose(yaml: value)).flatMap { $0 } ?? Node(value)
@@ -142,6 +138,10 @@ public struct DaemonConfig: Sendable, Equatable {
         c.motionEnabled = try reader.bool("motion.enabled") ?? c.motionEnabled
         c.motionThreshold = try reader.double("motion.threshold", in: 0...255) ?? c.motionThreshold
         c.motionMaxSkipSeconds = try reader.double("motion.max_skip_seconds", in: 0.01...86400) ?? c.motionMaxSkipSeconds
+        // 0 replays every picture as fast as it is classified; otherwise a rate whose period the timers hold.
+        guard c.sourceReplayFPS == 0 || c.sourceReplayFPS >= 0.01 else {
+            throw ConfigError("\(name): source.replay_fps must be 0 (every picture) or from 0.01 to 1000")
+        }
         guard c.thermalHard > c.thermalSoft else {
             throw ConfigError("\(name): thermal.hard_c (\(c.thermalHard)) must be above thermal.soft_c (\(c.thermalSoft))")
         }

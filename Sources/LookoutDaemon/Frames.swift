@@ -18,6 +18,12 @@ public struct Frame: Sendable {
         (self.number, self.capturedAt, self.wallClock, makeThumbnail, makeImage) = (number, capturedAt, wallClock, thumbnail, image)
     }
 
+    /// A frame the source got but cannot use (a camera's short or malformed buffer): looking at it
+    /// throws `error`, so the pipeline logs it and counts it as dropped, as one that does not decode.
+    public static func unusable(number: UInt64, error: Error) -> Frame {
+        Frame(number: number, capturedAt: monotonicSeconds(), wallClock: Date(), thumbnail: { throw error }, image: { _ in throw error })
+    }
+
     /// A 32×32 grey thumbnail of the whole frame (`MotionGate.side`).
     public func thumbnail() throws -> [UInt8] { try makeThumbnail() }
 

@@ -69,12 +69,12 @@ struct Classify: ParsableCommand {
                 if json {
                     try printJSON(Result(image: image, top: entries, latency_ms: latency))
                 } else {
-                    print("\(image) (\(String(format: "%.1f", latency)) ms)")
-                    for e in entries { print(String(format: "  %6.4f  %4d  %@", e.score, e.index, e.label)) }
+                    print("\(printable(image)) (\(String(format: "%.1f", latency)) ms)")
+                    for e in entries { print(String(format: "  %6.4f  %4d  ", e.score, e.index) + printable(e.label)) }
                 }
             } catch {
                 failures += 1
-                FileHandle.standardError.write(Data("lookout: \(error)\n".utf8))
+                FileHandle.standardError.write(Data("lookout: \(printable("\(error)"))\n".utf8))
             }
         }
         if failures > 0 { throw ExitCode(1) }

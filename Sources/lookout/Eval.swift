@@ -49,10 +49,10 @@ struct Eval: ParsableCommand {
         if json { try printJSON(report); return }
         print(String(format: "top-1 %.2f %%, top-5 %.2f %% on %d images (%d skipped)",
                      report.top1 * 100, report.top5 * 100, report.images, report.skipped))
-        for (i, reason) in result.failures.sorted(by: { $0.key < $1.key }) { print("  skipped \(known[i].element.relativePath): \(reason)") }
-        if !unknown.isEmpty { print("  labels the head does not know (left out): \(unknown.joined(separator: ", "))") }
+        for (i, reason) in result.failures.sorted(by: { $0.key < $1.key }) { print("  skipped \(printable(known[i].element.relativePath)): \(printable(reason))") }
+        if !unknown.isEmpty { print("  labels the head does not know (left out): \(unknown.map(printable).joined(separator: ", "))") }
         for (label, figures) in perClass.sorted(by: { ($0.value.recall ?? 2) < ($1.value.recall ?? 2) }).prefix(10) where figures.images > 0 {
-            print(String(format: "  %6.1f %%  %@ (%d images)", (figures.recall ?? 0) * 100, label, figures.images))
+            print(String(format: "  %6.1f %%  ", (figures.recall ?? 0) * 100) + "\(printable(label)) (\(figures.images) images)")
         }
     }
 }

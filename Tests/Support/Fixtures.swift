@@ -127,3 +127,25 @@ public func eventually(seconds: Double, _ condition: () -> Bool) -> Bool {
     }
     return condition()
 }
+
+extension Fixtures {
+    /// Writes a gzipped tar archive with exactly these member names (`../x`, `/x` included: Python's
+    /// tarfile writes them as given, where GNU tar would strip them): a crafted archive.
+    public static func tarball(_ members: [(name: String, data: Data)], at archive: URL) throws {
+        let folder = archive.deletingLastPathComponent().appendingPathComponent(".members-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var script = "import io, tarfile, sys\nwith tarfile.open(sys.argv[1], 'w:gz') as t:\n"
+        for (i, member) in members.enumerated() {
+            try member.data.write(to: folder.appendingPathComponent("\(i)"))
+            script += "    d = open(\(String(reflecting: folder.appendingPathComponent("\(i)").path)), 'rb').read()\n"
+                + "    m = tarfile.TarInfo(\(String(reflecting: member.name))); m.size = len(d); t.addfile(m, io.BytesIO(d))\n"
+        }
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = ["python3", "-c", script, archive.path]
+        try python.run()
+        python.waitUntilExit()
+        guard python.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown) }
+    }
+}
