@@ -25,7 +25,7 @@ final class EmbeddedSourceTests: XCTestCase {
                             defer { taken.signal() }
                             return try raw.image(framing)
                         })
-                        _ = taken.wait(timeout: .now() + 30)
+                        _ = taken.wait(timeout: .now() + patience)
                     }
                     continuation.finish()
                 }
@@ -68,7 +68,7 @@ final class EmbeddedSourceTests: XCTestCase {
             try await service.run()
             done.fulfill()
         }
-        wait(for: [done], timeout: 60)
+        wait(for: [done], timeout: patience)
 
         let skipped = collector.lines.filter { $0.contains("skipped") }
         XCTAssertEqual(skipped.count, 1, "\(collector.lines)")

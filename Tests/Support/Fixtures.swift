@@ -44,6 +44,13 @@ public enum Fixtures {
         return url
     }
 
+    /// One of the package's programs, built beside the test bundle (any build folder or target
+    /// triple: `swift build --scratch-path`, cross builds), else in `.build/debug`.
+    public static func program(_ name: String) -> URL {
+        let beside = Bundle.main.bundleURL.appendingPathComponent(name)
+        return FileManager.default.fileExists(atPath: beside.path) ? beside : packageRoot.appendingPathComponent(".build/debug/\(name)")
+    }
+
     public static func model(_ name: String) throws -> URL { try require(models.appendingPathComponent(name)) }
     public static func photo(_ name: String) throws -> URL { try require(shared.appendingPathComponent("photos/\(name)")) }
     public static func referenceInput(_ name: String) throws -> URL {
@@ -85,10 +92,8 @@ public struct Run {
     public let stderr: String
 
     public static func executable(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Run {
-        let binary = Bundle.main.bundleURL.appendingPathComponent(name)
         let process = Process()
-        process.executableURL = FileManager.default.fileExists(atPath: binary.path)
-            ? binary : Fixtures.packageRoot.appendingPathComponent(".build/debug/\(name)")
+        process.executableURL = Fixtures.program(name)
         process.arguments = arguments
         process.environment = Fixtures.environment(environment)
         let out = Pipe(), err = Pipe()
