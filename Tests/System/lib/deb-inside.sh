@@ -32,8 +32,10 @@ check "apt-get install ./$(basename "$deb"): exit 0" test "$status" = 0
 check "Depends pulled the runtime libraries (XNNPACK, libturbojpeg, libspng, OpenBLAS, libv4l)" \
   bash -c "dpkg -l | grep -E '^ii +libxnnpack0' >/dev/null && ldd /usr/bin/lookoutd | grep -qi libxnnpack && ! ldd /usr/bin/lookoutd /usr/bin/lookout | grep 'not found'"
 check "system user lookout in group video" bash -c 'id -nG lookout | grep -qw video'
-check "tmpfiles: /var/lib/lookout/{models,heads,inbox} owned by lookout" \
-  bash -c 'for d in /var/lib/lookout/models /var/lib/lookout/heads /var/lib/lookout/inbox; do [ "$(stat -c %U "$d")" = lookout ] || exit 1; done'
+check "tmpfiles: /var/lib/lookout as systemd/lookout.tmpfiles says (models, heads root's; inbox lookout's)" \
+  bash -c 'while read -r type path mode user group rest; do [ "$type" = d ] || continue
+    [ "$(stat -c "%U:%G %a" "$path")" = "$user:$group ${mode#0}" ] || { echo "        $path: $(stat -c "%U:%G %a" "$path")"; exit 1; }
+  done < /usr/lib/tmpfiles.d/lookout.conf'
 check "lookoutd.service enabled (multi-user.target wants it)" bash -c '[ "$(systemctl is-enabled lookoutd)" = enabled ]'
 check "/etc/lookout/lookout.yaml is a conffile" bash -c "dpkg-query -W -f='\${Conffiles}' lookout | grep -q /etc/lookout/lookout.yaml"
 check "man pages, bash/zsh/fish completions and the catalog are installed" bash -c '
