@@ -30,12 +30,9 @@ flavour_root() {
 }
 
 flavour_scratch() { echo ".build-${1%-amd64}"; }
-flavour_bin() {
-  case $1 in
-    deb13-arm64) echo "$(flavour_scratch "$1")/aarch64-unknown-linux-gnu/release" ;;
-    *) echo "$(flavour_scratch "$1")/release" ;;
-  esac
-}
+# (SwiftPM links SCRATCH/release to the triple's folder: x86_64-unknown-linux-gnu for the host's Swift,
+# x86_64-pc-linux-gnu for Debian's, aarch64-unknown-linux-gnu for the cross build.)
+flavour_bin() { echo "$(flavour_scratch "$1")/release"; }
 
 # build_flavour FLAVOUR: release binaries with the Swift runtime linked in (incremental). Debian 13's
 # are built by its swiftlang 6.0.3 in the trixie-amd64 root, natively or, for arm64, against the
