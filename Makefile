@@ -1,7 +1,7 @@
 # Lookout: `make setup` installs build dependencies, `make test` runs the tests,
 # `make run` runs lookoutd (camera, or a replay folder), `make bench` prints BENCHMARKS.md's tables,
 # `make install` installs it as a systemd service.
-.PHONY: setup build release test bench run install clean
+.PHONY: setup build release test bench run install clean test-asan test-tsan fuzz soak
 
 setup:
 	scripts/setup.sh
@@ -18,6 +18,20 @@ test: setup
 bench: release
 	scripts/benchmark.sh
 	scripts/benchmark-retrain.sh
+
+# The unit suite under AddressSanitizer / ThreadSanitizer (own scratch folders); libFuzzer targets
+# (scripts/fuzz.sh [--seconds N] [TARGET...]); the 30-minute reload/unplug soak (scripts/soak.sh).
+test-asan: setup
+	scripts/sanitize.sh address
+
+test-tsan: setup
+	scripts/sanitize.sh thread
+
+fuzz: setup
+	scripts/fuzz.sh
+
+soak: setup
+	scripts/soak.sh
 
 run:
 	scripts/run.sh
