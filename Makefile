@@ -3,7 +3,7 @@
 # `make install` installs it as a systemd service, `make deb` builds the Debian packages into dist/.
 # `make test-deb13` and `make test-arm64` (FILTER=REGEX for a subset) run the unit suite with Debian 13's
 # Swift and libraries, and on arm64 under qemu-user.
-.PHONY: setup build release test test-deb13 test-arm64 bench run install deb clean
+.PHONY: setup build release test test-deb13 test-arm64 bench run install deb clean test-asan test-tsan fuzz soak
 
 setup:
 	scripts/setup.sh
@@ -26,6 +26,20 @@ test-arm64:
 bench: release
 	scripts/benchmark.sh
 	scripts/benchmark-retrain.sh
+
+# The unit suite under AddressSanitizer / ThreadSanitizer (own scratch folders); libFuzzer targets
+# (scripts/fuzz.sh [--seconds N] [TARGET...]); the 30-minute reload/unplug soak (scripts/soak.sh).
+test-asan: setup
+	scripts/sanitize.sh address
+
+test-tsan: setup
+	scripts/sanitize.sh thread
+
+fuzz: setup
+	scripts/fuzz.sh
+
+soak: setup
+	scripts/soak.sh
 
 run:
 	scripts/run.sh
