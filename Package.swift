@@ -27,6 +27,7 @@ let package = Package(
         .systemLibrary(name: "CSPNG", path: "Sources/CSPNG"),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .systemLibrary(name: "CSystemd", path: "Sources/CSystemd"),
+        .systemLibrary(name: "CMosquitto", path: "Sources/CMosquitto"),
         // libv4l2: variadic v4l2_ioctl and the VIDIOC_* macros, one small function per ioctl.
         .target(name: "CV4L2", linkerSettings: [.linkedLibrary("v4l2")]),
         // renameat2(RENAME_EXCHANGE), which Swift's Glibc module does not expose.
@@ -50,11 +51,16 @@ let package = Package(
             "LookoutEngine", "LookoutImaging", "COpenBLAS", "CLinux",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // Bridges that carry lookoutd's journal entries elsewhere (MQTT and Home Assistant), resuming from a cursor.
+        .target(name: "LookoutBridges", dependencies: [
+            "CMosquitto", "LookoutEvents", "LookoutJournal", "LookoutTraining", "LookoutDaemon",
+            .product(name: "Yams", package: "Yams"),
+        ]),
         .executableTarget(
             name: "lookout",
             dependencies: [
                 "LookoutEngine", "LookoutImaging", "LookoutModels", "LookoutTraining", "LookoutCamera",
-                "LookoutEvents", "LookoutJournal",
+                "LookoutEvents", "LookoutJournal", "LookoutBridges",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // lookoutd's parts: config, frame sources, pacing, the classification pipeline, event sinks.
@@ -86,5 +92,6 @@ let package = Package(
         ]),
         .testTarget(name: "LookoutTrainingTests", dependencies: ["LookoutTraining", "LookoutTestSupport"]),
         .testTarget(name: "LookoutCLITests", dependencies: ["LookoutTestSupport"]),
+        .testTarget(name: "LookoutBridgesTests", dependencies: ["LookoutBridges", "LookoutJournal"]),
     ]
 )

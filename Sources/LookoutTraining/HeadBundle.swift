@@ -98,15 +98,19 @@ public struct Head: Sendable {
 
     // MARK: - files
 
+    /// A bundle's head.json alone (its labels, say), without loading the weights.
+    public static func manifest(of directory: URL) throws -> HeadManifest {
+        do {
+            return try decoder.decode(HeadManifest.self, from: Data(contentsOf: directory.appendingPathComponent("head.json")))
+        } catch {
+            throw TrainingError("\(directory.path): not a head bundle (head.json: \(describe(error)))")
+        }
+    }
+
     /// Loads `directory` and checks that it belongs to the base model with `modelSHA256`.
     public static func load(_ directory: URL, baseModelSHA256: String, baseModelName: String) throws -> Head {
         let name = directory.path
-        let manifest: HeadManifest
-        do {
-            manifest = try decoder.decode(HeadManifest.self, from: Data(contentsOf: directory.appendingPathComponent("head.json")))
-        } catch {
-            throw TrainingError("\(name): not a head bundle (head.json: \(describe(error)))")
-        }
+        let manifest = try manifest(of: directory)
         guard manifest.baseModel.sha256 == baseModelSHA256 else {
             throw TrainingError("\(name): head was trained on \(manifest.baseModel.file) (sha256 \(manifest.baseModel.sha256)), "
                                 + "not \(baseModelName) (sha256 \(baseModelSHA256))")

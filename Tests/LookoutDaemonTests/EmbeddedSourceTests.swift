@@ -85,7 +85,7 @@ final class EmbeddedSourceTests: XCTestCase {
             switch event {
             case .started(let label, _, _, _, _, _, _): started.append(label)
             case .ended(let label, _, _, _, _): ended.append(label)
-            case .heartbeat(_, let classifications, let dropped, _, _, _, _, _, _, _, _, _, _): last = (classifications, dropped)
+            case .heartbeat(_, let classifications, let dropped, _, _, _, _, _, _, _, _, _, _, _): last = (classifications, dropped)
             }
         }
         XCTAssertEqual(started.count, 1, "one event across the glitch: \(started)")
