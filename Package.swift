@@ -4,6 +4,9 @@ import PackageDescription
 // Data flows one way: camera → frame → tensor → scores → events.
 // C libraries come in through thin system-library shims (CXNNPACK, CTurboJPEG, CSPNG),
 // kept apart from the Swift modules that use them, as swift-nio keeps CNIOLinux.
+// Every dependency builds with Debian 13's Swift 6.0.3 (the board's toolchain): packages that need
+// newer tools (swift-crypto through swift-asn1, swift-log, swift-service-lifecycle) are replaced
+// by libcrypto's SHA-256 (CCrypto) and the small LookoutLog and LookoutLifecycle modules.
 let package = Package(
     name: "Lookout",
     platforms: [.macOS(.v13)],
@@ -16,10 +19,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
-        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(name: "CXNNPACK", path: "Sources/CXNNPACK"),
@@ -28,32 +28,38 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .systemLibrary(name: "CSystemd", path: "Sources/CSystemd"),
         .systemLibrary(name: "CMosquitto", path: "Sources/CMosquitto"),
+        .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
         // libv4l2: variadic v4l2_ioctl and the VIDIOC_* macros, one small function per ioctl.
         .target(name: "CV4L2", linkerSettings: [.linkedLibrary("v4l2")]),
-        // renameat2(RENAME_EXCHANGE), which Swift's Glibc module does not expose.
+        // renameat2(RENAME_EXCHANGE), which Swift's Glibc module does not expose; opening only regular files.
         .target(name: "CLinux"),
-        // The .tflite flatbuffer reader: bounds-checked, no dependencies.
-        .target(name: "TFLite"),
+        // The .tflite flatbuffer reader: bounds-checked, no dependencies but CLinux.
+        .target(name: "TFLite", dependencies: ["CLinux"]),
         // TFLite graph → XNNPACK subgraph → runtime on a pthreadpool.
         .target(name: "LookoutEngine", dependencies: ["TFLite", "CXNNPACK"]),
         // Decoding (JPEG, PNG), EXIF orientation, crop and resize to the model's input.
-        .target(name: "LookoutImaging", dependencies: ["CTurboJPEG", "CSPNG"]),
+        .target(name: "LookoutImaging", dependencies: ["CTurboJPEG", "CSPNG", "CLinux"]),
         // V4L2 cameras: negotiation, mmap streaming, typed failures, discovery.
         .target(name: "LookoutCamera", dependencies: ["CV4L2", "LookoutImaging"]),
         // Classifications → debounced recognition events (started / ended); the events' field schema.
         .target(name: "LookoutEvents"),
         // journald (write with sd_journal_sendv, read with sd-journal) and sd_notify.
         .target(name: "LookoutJournal", dependencies: ["CSystemd"]),
+        // SHA-256 (libcrypto): model and head checksums, cache keys.
+        .target(name: "LookoutDigest", dependencies: ["CCrypto"]),
+        // Diagnostics with syslog levels and an injected handler (stderr, journald, tests).
+        .target(name: "LookoutLog"),
+        // Services run side by side; SIGTERM/SIGINT end them gracefully, signals as async sequences.
+        .target(name: "LookoutLifecycle"),
         // Finding, installing and verifying models and their labels.
-        .target(name: "LookoutModels", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "LookoutModels", dependencies: ["LookoutDigest"]),
         // Transfer learning: embeddings (cached), softmax head (L-BFGS on OpenBLAS), head bundles, reports.
         .target(name: "LookoutTraining", dependencies: [
-            "LookoutEngine", "LookoutImaging", "COpenBLAS", "CLinux",
-            .product(name: "Crypto", package: "swift-crypto"),
+            "LookoutEngine", "LookoutImaging", "LookoutModels", "COpenBLAS", "CLinux", "LookoutDigest",
         ]),
         // Bridges that carry lookoutd's journal entries elsewhere (MQTT and Home Assistant), resuming from a cursor.
         .target(name: "LookoutBridges", dependencies: [
-            "CMosquitto", "LookoutEvents", "LookoutJournal", "LookoutTraining", "LookoutDaemon",
+            "CMosquitto", "LookoutEvents", "LookoutJournal", "LookoutTraining", "LookoutDaemon", "LookoutLifecycle",
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(
@@ -66,17 +72,12 @@ let package = Package(
         // lookoutd's parts: config, frame sources, pacing, the classification pipeline, event sinks.
         .target(name: "LookoutDaemon", dependencies: [
             "LookoutEngine", "LookoutImaging", "LookoutModels", "LookoutTraining", "LookoutEvents", "LookoutCamera",
-            "LookoutJournal",
+            "LookoutJournal", "LookoutLog", "LookoutLifecycle",
             .product(name: "Yams", package: "Yams"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-            .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "lookoutd", dependencies: [
-            "LookoutDaemon", "LookoutJournal",
+            "LookoutDaemon", "LookoutJournal", "LookoutLog", "LookoutLifecycle",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "Logging", package: "swift-log"),
         ]),
         // Where tests find the shared models, reference outputs and photos.
         .target(name: "LookoutTestSupport", path: "Tests/Support"),
@@ -88,7 +89,7 @@ let package = Package(
         .testTarget(name: "LookoutEventsTests", dependencies: ["LookoutEvents", "LookoutEngine", "LookoutImaging", "LookoutModels", "LookoutTestSupport"]),
         .testTarget(name: "LookoutDaemonTests", dependencies: [
             "LookoutDaemon", "LookoutCamera", "LookoutEngine", "LookoutImaging", "LookoutModels", "LookoutTraining", "LookoutTestSupport",
-            .product(name: "Logging", package: "swift-log"),
+            "LookoutLog",
         ]),
         .testTarget(name: "LookoutTrainingTests", dependencies: ["LookoutTraining", "LookoutTestSupport"]),
         .testTarget(name: "LookoutCLITests", dependencies: ["LookoutTestSupport"]),

@@ -1,4 +1,5 @@
 import Foundation
+import LookoutLifecycle
 import LookoutJournal
 import LookoutTraining
 
@@ -33,19 +34,19 @@ public struct StateFolder {
     }
 }
 
-/// SIGTERM and SIGINT ask a bridge to finish what it is doing and stop; the loops poll `requested`.
+/// SIGTERM and SIGINT (LookoutLifecycle's SignalStream) ask a bridge to finish what it is doing and
+/// stop; its loop, synchronous around libmosquitto and sd-journal, polls `requested`.
 public final class StopRequest: @unchecked Sendable {
     private let lock = NSLock()
     private var stop = false
-    private var sources: [DispatchSourceSignal] = []
 
     public init() {
-        for signalNumber in [SIGTERM, SIGINT] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { [weak self] in self?.lock.withLock { self?.stop = true } }
-            source.resume()
-            sources.append(source)
+        let signals = SignalStream([SIGTERM, SIGINT])
+        Task.detached { [weak self] in
+            for await _ in signals {
+                guard let self else { return }
+                self.lock.withLock { self.stop = true }
+            }
         }
     }
 

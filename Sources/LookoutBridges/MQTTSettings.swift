@@ -13,15 +13,15 @@ public struct MQTTSettings: Equatable {
     public var credentials: String?
     public var topicPrefix = "lookout"
     public var discoveryPrefix = "homeassistant"
-    public var journalUser = "lookout"
-    public var journalUnits = JournalTrust.defaultUnits
+    /// lookoutd binaries run in the foreground whose entries count too (TrustedWriter's `foreground`).
+    public var journalExe: [String] = []
     public var snapshotMaxBytes = 1 << 20
     public var retryMaxSeconds = 60.0
 
     static let keys: Set<String> = [
         "broker.host", "broker.port", "broker.tls", "broker.ca_file", "broker.cert_file", "broker.key_file",
         "broker.client_id", "broker.keepalive_seconds", "credentials", "topic_prefix", "discovery_prefix",
-        "journal.user", "journal.units", "snapshot_max_bytes", "retry_max_seconds",
+        "journal.exe", "snapshot_max_bytes", "retry_max_seconds",
     ]
 
     public init() {}
@@ -51,8 +51,7 @@ public struct MQTTSettings: Equatable {
         where value.isEmpty || value.contains(where: { "+#".contains($0) }) || value.hasPrefix("/") || value.hasSuffix("/") {
             throw ConfigError("\(file ?? "defaults"): \(key): must be a topic without wildcards or a leading or trailing / (got \(value))")
         }
-        s.journalUser = try reader.string("journal.user") ?? s.journalUser
-        s.journalUnits = try reader.strings("journal.units") ?? s.journalUnits
+        s.journalExe = try reader.strings("journal.exe") ?? s.journalExe
         s.snapshotMaxBytes = try reader.int("snapshot_max_bytes", in: 0...(64 << 20)) ?? s.snapshotMaxBytes
         s.retryMaxSeconds = try reader.double("retry_max_seconds", in: 1...3600) ?? s.retryMaxSeconds
         return s

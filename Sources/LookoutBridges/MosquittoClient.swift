@@ -106,7 +106,7 @@ final class MosquittoClient {
     func publish(_ topic: String, _ payload: [UInt8], retain: Bool) throws {
         var mid: Int32 = 0
         let code = payload.withUnsafeBytes { mosquitto_publish(handle, &mid, topic, Int32($0.count), $0.baseAddress, 1, retain) }
-        if code != mosquittoOK { throw MQTTError("mqtt: cannot publish to \(topic) on \(address): \(MQTTError.text(code))") }
+        if code != mosquittoOK { throw MQTTError("mqtt: lost the connection to \(address) publishing to \(topic): \(MQTTError.text(code))") }
         unacked.insert(mid)
     }
 

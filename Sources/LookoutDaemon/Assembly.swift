@@ -1,7 +1,7 @@
 import Foundation
-import Logging
 import LookoutEngine
 import LookoutEvents
+import LookoutLog
 import LookoutModels
 import LookoutTraining
 
@@ -26,7 +26,8 @@ extension DaemonConfig {
 extension Pipeline {
     /// Loads and checks the model, head and labels that `config` names: at start and on every
     /// reload, so that a bad model or head is refused before anything running is touched.
-    public static func load(_ config: DaemonConfig) throws -> Pipeline {
+    /// `logger` is where the parts it builds (the inbox) report.
+    public static func load(_ config: DaemonConfig, logger: Logger) throws -> Pipeline {
         let modelURL = try ModelStore.standard().resolve(config.model)
         let engine: Engine
         do { engine = try Engine(contentsOf: modelURL, threads: config.threads) } catch {
@@ -34,7 +35,13 @@ extension Pipeline {
         }
         let modelSHA256 = try sha256(of: modelURL)
         let head = try config.modelHead.map {
-            try Head.load(URL(fileURLWithPath: $0), baseModelSHA256: modelSHA256, baseModelName: modelURL.lastPathComponent)
+            try Head.load(URL(fileURLWithPath: $0), baseModelSHA256: modelSHA256, baseModelName: modelURL.lastPathComponent,
+                          baseEmbeddingSize: engine.embeddingSize)
+        }
+        // The runtime the frames will run on, built now: a model XNNPACK refuses is refused here, before
+        // READY or before a reload swaps anything. Its weights packed, the file's bytes are freed.
+        do { try engine.prepare(head?.preprocessing.pooling, releasingModel: true) } catch {
+            throw ConfigError("\(modelURL.path): \(error)")
         }
         let labels: [String]
         if let head {
@@ -58,7 +65,7 @@ extension Pipeline {
                 Inbox(settings: .init(path: $0, uncertain: Float(config.inboxUncertainLow)..<Float(config.inboxUncertainHigh),
                                       onStarted: config.inboxOnStarted, minIntervalSeconds: config.inboxMinIntervalSeconds,
                                       maxBytes: Int(config.inboxMaxMegabytes * 1_000_000)),
-                      logger: Logger(label: "lookoutd"))
+                      logger: logger)
             })
     }
 }

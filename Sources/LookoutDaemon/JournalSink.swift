@@ -1,7 +1,7 @@
 import Foundation
-import Logging
 import LookoutEvents
 import LookoutJournal
+import LookoutLog
 
 /// Counts what journald refused and says once when it stops and starts taking entries again, for
 /// both the event sink and the log handler: nothing is dropped silently.
@@ -51,7 +51,12 @@ public struct JournalSink: EventSink {
 
     public func emit(_ event: DaemonEvent, context: EventContext) throws {
         let record = event.record(context)
-        let priority = switch event { case .started: "5"; case .ended: "6"; case .heartbeat: "7" }
+        // A heartbeat that says the camera stalled is a warning; the others are debug.
+        let priority = switch event {
+        case .started: "5"
+        case .ended: "6"
+        case .heartbeat(_, _, _, _, _, _, _, _, _, _, _, _, _, let stalled, _, _): stalled ? "4" : "7"
+        }
         var fields: [(name: String, value: String)] = [
             ("MESSAGE", event.sentence(camera: context.camera)), ("MESSAGE_ID", EventSchema.messageIDs[event.kind]!),
             ("PRIORITY", priority), ("SYSLOG_IDENTIFIER", "lookoutd"),
@@ -63,46 +68,25 @@ public struct JournalSink: EventSink {
     }
 }
 
-/// swift-log diagnostics to journald with syslog priorities; metadata become LOOKOUT_* fields,
-/// and a `message_id` metadata value becomes the entry's MESSAGE_ID (camera and reload notes).
+/// Diagnostics to journald with syslog priorities; metadata become LOOKOUT_* fields, and a
+/// `message_id` metadata value becomes the entry's MESSAGE_ID (camera and reload notes).
 public struct JournalLogHandler: LogHandler {
-    public var metadata: Logger.Metadata = [:]
-    public var logLevel: Logger.Level = .info
-    let label: String
     let health: JournalHealth
 
-    public init(label: String, health: JournalHealth) { (self.label, self.health) = (label, health) }
+    public init(health: JournalHealth) { self.health = health }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    static func priority(_ level: Logger.Level) -> Int {
-        switch level {
-        case .trace, .debug: 7
-        case .info: 6
-        case .notice: 5
-        case .warning: 4
-        case .error: 3
-        case .critical: 2
-        }
-    }
-
-    public func log(event: LogEvent) {
-        let all = metadata.merging(event.metadata ?? [:]) { $1 }
-        let message = event.message.description
+    public func log(_ entry: LogEntry) {
         var fields: [(name: String, value: String)] = [
-            ("MESSAGE", message), ("PRIORITY", "\(Self.priority(event.level))"), ("SYSLOG_IDENTIFIER", "lookoutd"),
-            ("CODE_FILE", event.file), ("CODE_LINE", "\(event.line)"), ("CODE_FUNC", event.function),
+            ("MESSAGE", entry.message), ("PRIORITY", "\(entry.level.syslogPriority)"), ("SYSLOG_IDENTIFIER", "lookoutd"),
+            ("CODE_FILE", entry.file), ("CODE_LINE", "\(entry.line)"), ("CODE_FUNC", entry.function),
         ]
-        var record: [String: Any] = ["level": event.level.rawValue, "message": message]
-        for (key, value) in all.sorted(by: { $0.key < $1.key }) {
+        var record: [String: Any] = ["level": entry.level.rawValue, "message": entry.message]
+        for (key, value) in entry.metadata.sorted(by: { $0.key < $1.key }) {
             if key == "message_id" {
-                fields.append(("MESSAGE_ID", value.description))
+                fields.append(("MESSAGE_ID", value))
             } else {
-                fields.append((EventSchema.journalName(key), value.description))
-                record[key] = value.description
+                fields.append((EventSchema.journalName(key), value))
+                record[key] = value
             }
         }
         try? health.send(fields, record: record)

@@ -1,9 +1,8 @@
 import Foundation
-import Logging
-import LookoutJournal
-import ServiceLifecycle
 import LookoutEvents
-import UnixSignals
+import LookoutJournal
+import LookoutLifecycle
+import LookoutLog
 
 /// Keeps systemd informed while lookoutd runs: STATUS= every few seconds, WATCHDOG=1 only while
 /// the pipeline makes progress, and STOPPING=1 as soon as a graceful shutdown begins.
@@ -20,17 +19,16 @@ public struct Supervisor: Service {
         let watchdog = notifier.watchdogInterval
         // Ping at half the watchdog period (sd_watchdog_enabled's advice).
         let tick = min(statusSeconds, (watchdog ?? .infinity) / 2)
+        // A shutdown cancels this task: the sleep throws, and STOPPING=1 goes out.
         do {
-            try await cancelWhenGracefulShutdown {
-                var lastStatus = -Double.infinity
-                while !Task.isCancelled {
-                    if let watchdog, pipeline.liveness.isProgressing(within: watchdog) { notifier.watchdog() }
-                    if monotonicSeconds() - lastStatus >= statusSeconds {
-                        notifier.status(pipeline.statusLine())
-                        lastStatus = monotonicSeconds()
-                    }
-                    try await Task.sleep(nanoseconds: UInt64(tick * 1e9))
+            var lastStatus = -Double.infinity
+            while !Task.isCancelled {
+                if let watchdog, pipeline.liveness.isProgressing(within: watchdog) { notifier.watchdog() }
+                if monotonicSeconds() - lastStatus >= statusSeconds {
+                    notifier.status(pipeline.statusLine())
+                    lastStatus = monotonicSeconds()
                 }
+                try await Task.sleep(nanoseconds: UInt64(tick * 1e9))
             }
         } catch is CancellationError {}
         notifier.stopping()
@@ -51,7 +49,7 @@ public struct ReloadService: Service {
     }
 
     public func run() async throws {
-        for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
+        for await _ in SignalStream([SIGHUP]) {
             notifier.reloading()
             let started = monotonicSeconds()
             do {

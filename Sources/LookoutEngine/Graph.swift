@@ -56,18 +56,19 @@ struct Convolution {
     var depthwise: Bool
 }
 
-/// One XNNPACK node. The mapping from TensorFlow Lite (compare TFLite's XNNPACK delegate):
+/// One XNNPACK node. The mapping from TensorFlow Lite (compare TFLite's XNNPACK delegate); where the
+/// 2022 and 2024 XNNPACK APIs differ, CXNNPACK's shim picks the call at compile time:
 ///
 /// | TFLite op                          | lowered to                                   | notes |
 /// |------------------------------------|----------------------------------------------|-------|
 /// | CONV_2D                            | `convolution` → xnn_define_convolution_2d     | SAME padding made explicit (TF rule), fused NONE/RELU/RELU6/RELU_N1_TO_1 as clamp |
 /// | DEPTHWISE_CONV_2D                  | `convolution` (depthwise) → xnn_define_depthwise_convolution_2d | depth multiplier kept |
-/// | AVERAGE_POOL_2D over the whole H×W | `globalAveragePool` → xnn_define_global_average_pooling_2d | the MobileNet V1 head; float and uint8 |
+/// | AVERAGE_POOL_2D over the whole H×W | `globalAveragePool` → global average pooling (2022), mean reduce keeping dims (2024) | the MobileNet V1 head; float and uint8; 2024: no fused activation |
 /// | AVERAGE_POOL_2D (other)            | `averagePool` → xnn_define_average_pooling_2d | float only |
 /// | MEAN over axes {1, 2}              | `globalAveragePool` (+ `reshape` without keep_dims) | Keras-style global pooling |
 /// | RESHAPE, SQUEEZE                   | `reshape` → xnn_define_static_reshape         | target shape folded at load time |
 /// | FULLY_CONNECTED                    | `fullyConnected` → xnn_define_fully_connected | input flattened to [batch, inputs] |
-/// | ADD                                | `add` → xnn_define_add2                       | fused activation as clamp |
+/// | ADD                                | `add` → xnn_define_add2 (2022), xnn_define_binary (2024) | fused activation as clamp |
 /// | SOFTMAX (beta 1)                   | `softmax` → xnn_define_softmax                | uint8: run on the host (see `Engine`) |
 /// | SHAPE, STRIDED_SLICE, PACK         | folded to constants                           | the input shape is static |
 enum Node {
@@ -85,6 +86,16 @@ enum Node {
         case .convolution(let c): c.output
         case .globalAveragePool(_, let o, _), .averagePool(_, let o, _, _, _, _, _, _), .fullyConnected(_, _, _, let o, _),
              .add(_, _, let o, _), .reshape(_, let o), .softmax(_, let o): o
+        }
+    }
+
+    /// The values it reads: activations and weights.
+    var inputs: [Int] {
+        switch self {
+        case .convolution(let c): [c.input, c.filter] + (c.bias.map { [$0] } ?? [])
+        case .fullyConnected(let input, let filter, let bias, _, _): [input, filter] + (bias.map { [$0] } ?? [])
+        case .add(let a, let b, _, _): [a, b]
+        case .globalAveragePool(let i, _, _), .averagePool(let i, _, _, _, _, _, _, _), .reshape(let i, _), .softmax(let i, _): [i]
         }
     }
 }
@@ -120,7 +131,20 @@ struct Graph {
             }
         }
         self = lowering.graph
-        guard values[output] != nil else { throw EngineError("no operator produces the model output") }
+        guard values[output] != nil, output != input else { throw EngineError("no operator produces the model output") }
+    }
+}
+
+extension Graph {
+    /// Of the first `nodeCount` nodes, those `output` depends on. A node whose result nothing reads
+    /// (a crafted file can wire one) would get no memory from XNNPACK, which asserts on it.
+    func nodes(_ nodeCount: Int, producing output: Int) -> [Node] {
+        var needed: Set = [output], kept: [Node] = []
+        for node in nodes.prefix(nodeCount).reversed() where needed.contains(node.output) {
+            kept.append(node)
+            needed.formUnion(node.inputs)
+        }
+        return kept.reversed()
     }
 }
 
@@ -176,7 +200,12 @@ private struct Lowering {
     }
 
     /// Records an activation's inferred shape, checking it against what the file declares (batch 1).
+    /// Each is written once: an operator output that is the model input, another operator's output or
+    /// a weight is refused.
     mutating func set(_ index: Int, shape: [Int], type: ElementType) throws {
+        guard graph.values[index] == nil, model.data(of: index) == nil else {
+            throw EngineError("tensor '\(tensor(index).name)' is written twice (the model input, a weight or another operator's output)")
+        }
         guard shape.allSatisfy({ $0 > 0 }) else { throw EngineError("tensor '\(tensor(index).name)' would have shape \(shape)") }
         let count = try elementCount(shape, of: tensor(index).name)
         let declared = tensor(index).shape
@@ -212,9 +241,15 @@ private struct Lowering {
         return v
     }
 
+    /// A tensor an operator requires: TFLite's −1 ("omitted") is refused where an input is not optional.
+    func required(_ index: Int) throws -> Tensor {
+        guard index >= 0 else { throw EngineError("a required input is omitted (tensor -1)") }
+        return tensor(index)
+    }
+
     /// A constant (weight) input of the expected rank, with data of exactly the right size.
     mutating func constant(_ index: Int, rank: Int, type expected: ElementType? = nil) throws -> Value {
-        let t = tensor(index)
+        let t = try required(index)
         guard let data = model.data(of: index) else { throw EngineError("'\(t.name)' must be a constant") }
         guard t.shape.count == rank else { throw EngineError("constant '\(t.name)' has shape \(t.shape); rank \(rank) expected") }
         let type = try elementType(index)
@@ -233,7 +268,7 @@ private struct Lowering {
     /// An int32 tensor whose value is known at load time.
     func integers(_ index: Int) throws -> [Int] {
         if let known = integers[index] { return known }
-        let t = tensor(index)
+        let t = try required(index)
         guard t.type == .int32, let data = model.data(of: index), data.count % 4 == 0 else {
             throw EngineError("'\(t.name)' must be a constant int32 tensor")
         }
@@ -277,8 +312,12 @@ private struct Lowering {
         case (.softmax, .softmax(let beta)):
             try operands(op, inputs: 1...1)
             guard beta == 1 else { throw EngineError("beta \(beta) is not supported (only 1)") }
-            let x = try activation(op.inputs[0])
-            try set(op.outputs[0], shape: x.shape, type: try elementType(op.outputs[0]))
+            let x = try activation(op.inputs[0]), type = try elementType(op.outputs[0])
+            // float to float in XNNPACK, uint8 to uint8 on the host (Engine): nothing in between.
+            guard x.type == type || (x.type.isQuint8 && type.isQuint8) else {
+                throw EngineError("input '\(x.name)' and output '\(tensor(op.outputs[0]).name)' differ in type")
+            }
+            try set(op.outputs[0], shape: x.shape, type: type)
             graph.nodes.append(.softmax(input: op.inputs[0], output: op.outputs[0]))
         case (.shape, _):
             try operands(op, inputs: 1...1)

@@ -60,7 +60,7 @@ final class XNNRuntime {
         }
         func optional(_ index: Int?) throws -> UInt32 { try index.map(value) ?? XNN_INVALID_VALUE_ID }
 
-        for node in graph.nodes.prefix(nodeCount) {
+        for node in graph.nodes(nodeCount, producing: outputIndex) {
             let status: xnn_status
             switch node {
             case .convolution(let c) where c.depthwise:
@@ -76,7 +76,7 @@ final class XNNRuntime {
                     UInt32(c.dilationH), UInt32(c.dilationW), UInt32(c.groups), c.groupInputChannels, c.groupOutputChannels,
                     c.clamp.min, c.clamp.max, try value(c.input), try value(c.filter), try optional(c.bias), try value(c.output), 0)
             case .globalAveragePool(let input, let output, let clamp):
-                status = xnn_define_global_average_pooling_2d(subgraph, clamp.min, clamp.max, try value(input), try value(output), 0)
+                status = lookout_xnn_define_global_average_pooling_2d(subgraph, clamp.min, clamp.max, try value(input), try value(output))
             case .averagePool(let input, let output, let fH, let fW, let sH, let sW, let p, let clamp):
                 status = xnn_define_average_pooling_2d(
                     subgraph, UInt32(p.top), UInt32(p.right), UInt32(p.bottom), UInt32(p.left), UInt32(fH), UInt32(fW),
@@ -85,7 +85,7 @@ final class XNNRuntime {
                 status = xnn_define_fully_connected(subgraph, clamp.min, clamp.max, try value(input), try value(filter),
                                                     try optional(bias), try value(output), UInt32(XNN_FLAG_TENSORFLOW_RESHAPE_2D))
             case .add(let a, let b, let output, let clamp):
-                status = xnn_define_add2(subgraph, clamp.min, clamp.max, try value(a), try value(b), try value(output), 0)
+                status = lookout_xnn_define_add(subgraph, clamp.min, clamp.max, try value(a), try value(b), try value(output))
             case .reshape(let input, let output):
                 let shape = graph.values[output]!.shape
                 status = xnn_define_static_reshape(subgraph, shape.count, shape, try value(input), try value(output), 0)
@@ -104,7 +104,7 @@ final class XNNRuntime {
         input.initializeMemory(as: UInt8.self, repeating: 0)
         output = .allocate(byteCount: outputValue.count * outputValue.type.size + Int(XNN_EXTRA_BYTES), alignment: 64)
         let externals = [xnn_external_value(id: 0, data: input.baseAddress), xnn_external_value(id: 1, data: output.baseAddress)]
-        try Self.check(xnn_setup_runtime(runtime, 2, externals), "setting up the runtime")
+        try Self.check(lookout_xnn_setup_runtime(runtime, 2, externals), "setting up the runtime")
     }
 
     func invoke() throws {

@@ -13,7 +13,7 @@ struct BridgeOptions: ParsableArguments {
 
     /// The entries lookoutd wrote (as `trust` tells them), the state folder, SIGTERM/SIGINT, and
     /// notes on stderr behind `lookout NAME:`.
-    func context(name: String, trust: JournalTrust) throws -> BridgeContext {
+    func context(name: String, trust: TrustedWriter) throws -> BridgeContext {
         guard let path = state ?? ProcessInfo.processInfo.environment["STATE_DIRECTORY"]?.split(separator: ":").first.map(String.init) else {
             throw CLIError("no state folder: pass --state or run under systemd with StateDirectory=")
         }

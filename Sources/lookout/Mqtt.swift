@@ -8,7 +8,7 @@ struct Mqtt: ParsableCommand {
         commandName: "mqtt",
         abstract: "Publish lookoutd's events to an MQTT broker, with Home Assistant discovery.",
         discussion: """
-            Follows lookoutd's journal entries (only those journald attributes to lookoutd's account and units) and \
+            Follows lookoutd's journal entries (only those lookoutd wrote, judged as `lookout tail` judges them) and \
             publishes each event at QoS 1: ON/OFF on <prefix>/<camera>/<label> (retained), the event's JSON on \
             <prefix>/<camera>/events, heartbeats on <prefix>/<camera>/heartbeat, inbox snapshots on \
             <prefix>/<camera>/snapshot, <prefix>/availability online/offline (the last will), and Home Assistant \
@@ -26,7 +26,7 @@ struct Mqtt: ParsableCommand {
         do {
             var settings = try MQTTSettings.load(file: config)
             try settings.loadCredentials()
-            let context = try bridge.context(name: "mqtt", trust: try JournalTrust(user: settings.journalUser, units: settings.journalUnits))
+            let context = try bridge.context(name: "mqtt", trust: TrustedWriter.standard(foreground: settings.journalExe))
             try MQTTBridge(settings: settings, context: context, board: MQTTSettings.board).run()
         } catch let error as CLIError {
             throw error

@@ -3,11 +3,11 @@ import Foundation
 import LookoutDaemon
 import LookoutEvents
 import LookoutJournal
-import Logging
-import ServiceLifecycle
+import LookoutLifecycle
+import LookoutLog
 
 @main
-struct Lookoutd: AsyncParsableCommand {
+struct Lookoutd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lookoutd",
         abstract: "Watch a camera (or replay a folder of images) and report what it recognises.",
@@ -58,17 +58,35 @@ struct Lookoutd: AsyncParsableCommand {
         return settings
     }
 
-    func run() async throws {
+    /// Starts libdispatch's event-manager thread from the main thread, then runs the daemon in a
+    /// task. That thread (timers, signal sources) asks for nice −4, its user-interactive QoS, which
+    /// a process without CAP_SYS_NICE may not take ("Failed to set thread priority for worker
+    /// thread … errno=13" at every start); the unit starts lookoutd at nice −4 (`Nice=`), so a
+    /// manager thread made from the main thread keeps it without any privilege, while every
+    /// worker thread sets itself back to 0 (the daemon's work runs at normal priority). Made from a
+    /// worker thread instead, it would start at 0 and be refused.
+    func run() throws {
+        let manager = DispatchSource.makeTimerSource(queue: .main)
+        manager.setEventHandler {}
+        manager.resume()
+        let command = self
+        DispatchQueue.main.async {
+            manager.cancel()
+            Task.detached {
+                do { try await command.serve() } catch { Lookoutd.exit(withError: error) }
+                Lookoutd.exit()
+            }
+        }
+        dispatchMain()
+    }
+
+    func serve() async throws {
         let settings = try settings()
         let journal = JournalHealth()
-        if settings.eventsSink == "journal" {
-            LoggingSystem.bootstrap { JournalLogHandler(label: $0, health: journal) }
-        } else {
-            LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
-        }
-        let logger = Logger(label: "lookoutd")
+        let logger = Logger(label: "lookoutd",
+                            handler: settings.eventsSink == "journal" ? JournalLogHandler(health: journal) : StandardErrorLogHandler())
         let notifier = Notifier()
-        let pipeline = try Pipeline.load(settings)
+        let pipeline = try Pipeline.load(settings, logger: logger)
         let ready = Once { notifier.ready() }
 
         let liveness = Liveness()
@@ -89,8 +107,7 @@ struct Lookoutd: AsyncParsableCommand {
                                           "camera_state": "\(state)", "streaming": "\(streaming)"])
                     // Ready once the camera streams, or is known to be absent and being waited for.
                     ready.run()
-                },
-                onBadFrame: { logger.warning("camera: skipped frame: \($0)") })
+                })
         }
         let sink: EventSink = switch settings.eventsSink {
         case "journal": JournalSink(health: journal)
@@ -102,7 +119,7 @@ struct Lookoutd: AsyncParsableCommand {
         let running = settings.sourceName
         let reload = ReloadService(notifier: notifier, logger: logger) { [self] in
             let new = try self.settings()
-            var next = try Pipeline.load(new)
+            var next = try Pipeline.load(new, logger: logger)
             next.context.camera = running
             service.reconfigure(next)
             let sourceNote = new.sourceName == running ? "" : "; the source change to \(new.sourceName) takes effect at restart"
@@ -111,13 +128,11 @@ struct Lookoutd: AsyncParsableCommand {
         }
         let power = pipeline.board.map { "; power estimated for \($0.summary)" } ?? ""
         logger.info("lookoutd: \(settings.model) on \(frameSource.name), events to \(settings.eventsSink)\(power)")
-        let group = ServiceGroup(configuration: .init(
-            services: [
-                .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup),
-                .init(service: Supervisor(notifier: notifier, pipeline: service)),
-                .init(service: reload),
-            ],
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup([
+            .init(service, endsGroup: true),
+            .init(Supervisor(notifier: notifier, pipeline: service)),
+            .init(reload),
+        ])
         do { try await group.run() } catch is CancellationError {}
     }
 }

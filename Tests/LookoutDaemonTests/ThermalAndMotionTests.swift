@@ -150,16 +150,6 @@ final class ThermalAndMotionTests: XCTestCase {
         try startLookoutd(["--source", folder, "--model", "mobilenet_v1_0.25_128_quant"], environment: environment)
     }
 
-    /// Polls `condition` every 0.1 s for up to `seconds`.
-    func eventually(seconds: Double, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition() { return true }
-            Thread.sleep(forTimeInterval: 0.1)
-        }
-        return condition()
-    }
-
     func fakeSysfs(_ zones: [String: String]) throws -> String {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("thermal-\(UUID().uuidString)").path
         for (zone, temp) in zones {

@@ -62,8 +62,8 @@ kill "$(cat "$W/journald.pid")"
 INNER
 
 # On the collector: the files journal-remote wrote, read as a copy of another board's journal.
-"$BIN/lookout" tail --json --directory "$W/remote" > "$W/collector.jsonl"
-"$BIN/lookout" tail --directory "$W/remote" > "$W/collector.txt"
+"$BIN/lookout" tail --json --exe "$BIN/lookoutd" --directory "$W/remote" > "$W/collector.jsonl"
+"$BIN/lookout" tail --exe "$BIN/lookoutd" --directory "$W/remote" > "$W/collector.txt"
 journalctl -o json --no-pager -D "$W/remote" SYSLOG_IDENTIFIER=lookoutd > "$W/collector.journal.json"
 python3 - "$W" <<'EOF'
 import json, sys

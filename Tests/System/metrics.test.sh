@@ -27,7 +27,7 @@ set -euo pipefail
 W=$1 BIN=$2
 source Tests/System/lib/journald.sh
 private_journald
-metrics() { "$BIN/lookout" metrics --once --user root --units '' --state "$W/state" --output "$W/textfile/lookout.prom" 2>> "$W/metrics.log"; }
+metrics() { "$BIN/lookout" metrics --once --exe "$BIN/lookoutd" --exe "$ENTRY_EXE" --state "$W/state" --output "$W/textfile/lookout.prom" 2>> "$W/metrics.log"; }
 "$BIN/lookoutd" --source "$W/photos" --events journal > /dev/null 2> "$W/lookoutd1.log"
 metrics
 cp "$W/textfile/lookout.prom" "$W/run1.prom"

@@ -53,6 +53,7 @@ log_type warning
 log_type notice
 log_type information
 EOF
+source Tests/System/lib/journald.sh   # ENTRY_EXE
 # The bridge's settings and its credentials file (as LoadCredential= would provide it).
 mkdir -p "$W/credentials"
 printf 'username: bridge\npassword: "s3cret pass"\n' > "$W/credentials/mqtt"
@@ -65,8 +66,7 @@ broker:
   client_id: lookout-test
 credentials: mqtt
 journal:
-  user: root
-  units: []
+  exe: [$BIN/lookoutd, $ENTRY_EXE]   # lookoutd in the foreground; journal_entry.py writes the odd entries
 retry_max_seconds: 2
 EOF
 

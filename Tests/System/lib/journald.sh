@@ -12,9 +12,10 @@ start_journald() {
   echo $! > "$W/journald.pid"
   until [ -S /run/systemd/journal/socket ]; do sleep 0.05; done
 }
-# An entry under lookoutd's name written by `logger` as root (fields one per line): what a test
-# feeds the bridges as a malformed or odd event.
-fake_entry() { printf '%s\n' SYSLOG_IDENTIFIER=lookoutd "$@" | logger --journald; }
+# An entry under lookoutd's name (FIELD=value arguments) written by journal_entry.py as root: what a
+# test feeds the bridges as a malformed or odd event. They trust it as a foreground writer: $ENTRY_EXE.
+ENTRY_EXE=$(python3 -c "import os, sys; print(os.path.realpath(sys.executable))")
+fake_entry() { python3 "$(dirname "${BASH_SOURCE[0]}")/journal_entry.py" "$@"; }
 # The same from another account (nobody): bridges must not trust it.
 forged_entry() { printf '%s\n' SYSLOG_IDENTIFIER=lookoutd "$@" | setpriv --reuid=65534 --regid=65534 --clear-groups logger --journald; }
 # Both: the test's folders mounted and journald running on them.
