@@ -27,6 +27,7 @@ let package = Package(
         .systemLibrary(name: "CSPNG", path: "Sources/CSPNG"),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .systemLibrary(name: "CSystemd", path: "Sources/CSystemd"),
+        .systemLibrary(name: "CMosquitto", path: "Sources/CMosquitto"),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
         // libv4l2: variadic v4l2_ioctl and the VIDIOC_* macros, one small function per ioctl.
         .target(name: "CV4L2", linkerSettings: [.linkedLibrary("v4l2")]),
@@ -56,11 +57,16 @@ let package = Package(
         .target(name: "LookoutTraining", dependencies: [
             "LookoutEngine", "LookoutImaging", "LookoutModels", "COpenBLAS", "CLinux", "LookoutDigest",
         ]),
+        // Bridges that carry lookoutd's journal entries elsewhere (MQTT and Home Assistant), resuming from a cursor.
+        .target(name: "LookoutBridges", dependencies: [
+            "CMosquitto", "LookoutEvents", "LookoutJournal", "LookoutTraining", "LookoutDaemon", "LookoutLifecycle",
+            .product(name: "Yams", package: "Yams"),
+        ]),
         .executableTarget(
             name: "lookout",
             dependencies: [
                 "LookoutEngine", "LookoutImaging", "LookoutModels", "LookoutTraining", "LookoutCamera",
-                "LookoutEvents", "LookoutJournal",
+                "LookoutEvents", "LookoutJournal", "LookoutBridges",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // lookoutd's parts: config, frame sources, pacing, the classification pipeline, event sinks.
@@ -87,5 +93,6 @@ let package = Package(
         ]),
         .testTarget(name: "LookoutTrainingTests", dependencies: ["LookoutTraining", "LookoutTestSupport"]),
         .testTarget(name: "LookoutCLITests", dependencies: ["LookoutTestSupport"]),
+        .testTarget(name: "LookoutBridgesTests", dependencies: ["LookoutBridges", "LookoutJournal"]),
     ]
 )

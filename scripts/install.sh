@@ -38,8 +38,8 @@ install -Dm755 $strip "$bin/lookout" "$root$prefix/bin/lookout"
 install -Dm755 $strip "$bin/lookoutd" "$root$prefix/bin/lookoutd"
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
-for unit in lookoutd.service lookoutd@.service; do
-  sed "s|/usr/bin/lookoutd|$prefix/bin/lookoutd|" "systemd/$unit" > "$tmp"
+for unit in lookoutd.service lookoutd@.service lookout-mqtt.service lookout-metrics.service; do
+  sed -e "s|/usr/bin/lookoutd|$prefix/bin/lookoutd|" -e "s|/usr/bin/lookout |$prefix/bin/lookout |" "systemd/$unit" > "$tmp"
   install -Dm644 "$tmp" "$lib/systemd/system/$unit"
 done
 install -Dm644 systemd/lookout.sysusers "$lib/sysusers.d/lookout.conf"
@@ -51,6 +51,11 @@ if [ -e "$root/etc/lookout/lookout.yaml" ]; then
   echo "install: keeping $root/etc/lookout/lookout.yaml"
 else
   install -Dm644 Config/lookout.yaml "$root/etc/lookout/lookout.yaml"
+fi
+if [ -e "$root/etc/lookout/mqtt.yaml" ]; then
+  echo "install: keeping $root/etc/lookout/mqtt.yaml"
+else
+  install -Dm644 Config/mqtt.yaml "$root/etc/lookout/mqtt.yaml"
 fi
 for board in Config/boards/*.yaml; do
   [ -e "$board" ] && install -Dm644 "$board" "$root$prefix/share/lookout/boards/$(basename "$board")"

@@ -10,6 +10,7 @@ packages=(
   libopenblas-dev                     # linear algebra for retraining
   libv4l-dev                          # cameras (libv4l2)
   libsystemd-dev                      # journald and sd_notify
+  libmosquitto-dev                    # MQTT client for `lookout mqtt`
   libssl-dev                          # SHA-256 (libcrypto)
   libcurl4-openssl-dev                # -lcurl for the static Foundation (make install: --static-swift-stdlib)
   time                                # /usr/bin/time -v for the memory benchmarks

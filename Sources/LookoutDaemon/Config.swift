@@ -77,28 +77,9 @@ public struct DaemonConfig: Sendable, Equatable {
 
     /// Reads `file` (nil: defaults only), then the environment's overrides, and validates the result.
     public static func load(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> DaemonConfig {
-        var values: [String: Node] = [:]
+        let values = try ConfigFile.values(file: file, keys: keys, environmentPrefix: "LOOKOUT_", environment: environment)
         let name = file ?? "defaults"
-        if let file {
-            // One bounded read of a regular file. (Foundation's String(contentsOfFile:) leaks 4 kB on an
-            // empty file, and every SIGHUP rereads the config.)
-            let bytes: [UInt8]
-            do { bytes = try ImageDecoder.readFile(file, maxBytes: 1 << 20) } catch let error as ImageError {
-                throw ConfigError("\(file): cannot read (\(error.cause))")
-            }
-            guard let text = String(bytes: bytes, encoding: .utf8) else { throw ConfigError("\(file): not UTF-8 text") }
-            let root: Node?
-            do { root = try Yams.compose(yaml: text) } catch { throw ConfigError("\(file): not valid YAML (\(error))") }
-            if let root { try flatten(root, prefix: "", into: &values, file: file) }
-        }
-        for key in keys {
-            let variable = "LOOKOUT_" + key.uppercased().replacingOccurrences(of: ".", with: "_")
-        if let value = environment[variable] {
-                // Parsed as YAML so lists work too (LOOKOUT_EVENTS_IGNORE="[background, person]").
-                values[key] = (try? Yams.compose(yaml: value)).flatMap { $0 } ?? Node(value)
-            }
-        }
-        var reader = Reader(values: values, file: name)
+        let reader = Reader(values: values, file: name)
         var c = DaemonConfig()
         c.sourceDevice = try reader.string("source.device") ?? c.sourceDevice
         c.sourceReplay = try reader.string("source.replay")
@@ -152,35 +133,21 @@ public struct DaemonConfig: Sendable, Equatable {
         return c
     }
 
-    private static func flatten(_ node: Node, prefix: String, into values: inout [String: Node], file: String) throws {
-        guard let mapping = node.mapping else {
-            throw ConfigError("\(file): \(prefix.isEmpty ? "the top level" : prefix) must be a mapping of keys")
-        }
-        for (keyNode, value) in mapping {
-            guard let key = keyNode.string else { throw ConfigError("\(file): a key under \(prefix) is not text") }
-            let path = prefix.isEmpty ? key : "\(prefix).\(key)"
-            if keys.contains(path) {
-                values[path] = value
-            } else if keys.contains(where: { $0.hasPrefix(path + ".") }) {
-                try flatten(value, prefix: path, into: &values, file: file)
-            } else {
-                throw ConfigError("\(file): unknown key \(path)")
-            }
-        }
-    }
-
-    /// Typed access to the flattened values, with errors that name file and key (also board profiles').
+    /// Typed access to the flattened values, with errors that name file and key (also board profiles'
+    /// and other programs' settings files, such as `lookout mqtt`'s).
     /// Every number has a finite range that each of its uses holds: seconds and rates become
     /// nanosecond sleeps, megabytes a byte count, frame rates a V4L2 integer.
-    struct Reader {
+    public struct Reader {
         let values: [String: Node]
         let file: String
+
+        public init(values: [String: Node], file: String) { (self.values, self.file) = (values, file) }
 
         func fail(_ key: String, _ what: String) -> ConfigError {
             ConfigError("\(file): \(key): \(what) (got \(values[key].flatMap { $0.scalar?.string } ?? "a list or mapping"))")
         }
 
-        func string(_ key: String) throws -> String? {
+        public func string(_ key: String) throws -> String? {
             guard let node = values[key] else { return nil }
             if node.scalar?.string == "null" || node.scalar?.string == "~" || node.scalar?.string == "" { return nil }
             guard let s = node.scalar?.string else { throw fail(key, "must be text") }
@@ -188,7 +155,7 @@ public struct DaemonConfig: Sendable, Equatable {
         }
 
         /// `orZero`: 0 is allowed too, with a meaning of its own.
-        func double(_ key: String, in range: ClosedRange<Double>, orZero: Bool = false) throws -> Double? {
+        public func double(_ key: String, in range: ClosedRange<Double>, orZero: Bool = false) throws -> Double? {
             guard let s = try string(key) else { return nil }
             guard let v = Double(s), range.contains(v) || (orZero && v == 0) else {
                 throw fail(key, "must be a number from \(range.lowerBound) to \(range.upperBound)\(orZero ? ", or 0" : "")")
@@ -196,13 +163,13 @@ public struct DaemonConfig: Sendable, Equatable {
             return v
         }
 
-        func int(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
+        public func int(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
             guard let s = try string(key) else { return nil }
             guard let v = Int(s), range.contains(v) else { throw fail(key, "must be a whole number from \(range.lowerBound) to \(range.upperBound)") }
             return v
         }
 
-        func bool(_ key: String) throws -> Bool? {
+        public func bool(_ key: String) throws -> Bool? {
             guard let s = try string(key) else { return nil }
             switch s.lowercased() {
             case "true", "yes", "on": return true
@@ -211,19 +178,19 @@ public struct DaemonConfig: Sendable, Equatable {
             }
         }
 
-        func choice(_ key: String, _ options: [String]) throws -> String? {
+        public func choice(_ key: String, _ options: [String]) throws -> String? {
             guard let s = try string(key) else { return nil }
             guard options.contains(s) else { throw fail(key, "must be one of \(options.joined(separator: ", "))") }
             return s
         }
 
-        func strings(_ key: String) throws -> [String]? {
+        public func strings(_ key: String) throws -> [String]? {
             guard let node = values[key] else { return nil }
             guard let items = node.sequence else { throw fail(key, "must be a list") }
             return try items.map { guard let s = $0.scalar?.string else { throw fail(key, "must be a list of text") }; return s }
         }
 
-        func thresholds(_ key: String) throws -> [String: Double]? {
+        public func thresholds(_ key: String) throws -> [String: Double]? {
             guard let node = values[key] else { return nil }
             guard let mapping = node.mapping else { throw fail(key, "must map labels to scores") }
             var out: [String: Double] = [:]
@@ -236,4 +203,51 @@ public struct DaemonConfig: Sendable, Equatable {
             return out
         }
     }
+}
+
+/// A settings file's keys flattened to dotted paths (`classify.max_rate`), unknown keys refused, with
+/// environment overrides (`prefix` + the key in capitals, `.` as `_`) winning over the file.
+public enum ConfigFile {
+    public static func values(file: String?, keys: Set<String>, environmentPrefix: String,
+                              environment: [String: String] = ProcessInfo.processInfo.environment) throws -> [String: Node] {
+        var values: [String: Node] = [:]
+        if let file {
+            // One bounded read of a regular file. (Foundation's String(contentsOfFile:) leaks 4 kB on an
+            // empty file, and every SIGHUP rereads the config.)
+            let bytes: [UInt8]
+            do { bytes = try ImageDecoder.readFile(file, maxBytes: 1 << 20) } catch let error as ImageError {
+                throw ConfigError("\(file): cannot read (\(error.cause))")
+            }
+            guard let text = String(bytes: bytes, encoding: .utf8) else { throw ConfigError("\(file): not UTF-8 text") }
+            let root: Node?
+            do { root = try Yams.compose(yaml: text) } catch { throw ConfigError("\(file): not valid YAML (\(error))") }
+            if let root { try flatten(root, prefix: "", keys: keys, into: &values, file: file) }
+        }
+        for key in keys {
+            let variable = environmentPrefix + key.uppercased().replacingOccurrences(of: ".", with: "_")
+            if let value = environment[variable] {
+                // Parsed as YAML so lists work too (LOOKOUT_EVENTS_IGNORE="[background, person]").
+                values[key] = (try? Yams.compose(yaml: value)).flatMap { $0 } ?? Node(value)
+            }
+        }
+        return values
+    }
+
+    private static func flatten(_ node: Node, prefix: String, keys: Set<String>, into values: inout [String: Node], file: String) throws {
+        guard let mapping = node.mapping else {
+            throw ConfigError("\(file): \(prefix.isEmpty ? "the top level" : prefix) must be a mapping of keys")
+        }
+        for (keyNode, value) in mapping {
+            guard let key = keyNode.string else { throw ConfigError("\(file): a key under \(prefix) is not text") }
+            let path = prefix.isEmpty ? key : "\(prefix).\(key)"
+            if keys.contains(path) {
+                values[path] = value
+            } else if keys.contains(where: { $0.hasPrefix(path + ".") }) {
+                try flatten(value, prefix: path, keys: keys, into: &values, file: file)
+            } else {
+                throw ConfigError("\(file): unknown key \(path)")
+            }
+        }
+    }
+
 }

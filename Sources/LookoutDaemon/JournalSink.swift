@@ -55,7 +55,7 @@ public struct JournalSink: EventSink {
         let priority = switch event {
         case .started: "5"
         case .ended: "6"
-        case .heartbeat(_, _, _, _, _, _, _, _, _, _, _, _, _, let stalled, _): stalled ? "4" : "7"
+        case .heartbeat(_, _, _, _, _, _, _, _, _, _, _, _, _, let stalled, _, _): stalled ? "4" : "7"
         }
         var fields: [(name: String, value: String)] = [
             ("MESSAGE", event.sentence(camera: context.camera)), ("MESSAGE_ID", EventSchema.messageIDs[event.kind]!),

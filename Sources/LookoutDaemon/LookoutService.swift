@@ -158,6 +158,7 @@ public final class LookoutService: Service, @unchecked Sendable {
         var cycle = (start: monotonicSeconds(), cpu: processCPUSeconds())
         var skippedStatic: UInt64 = 0
         var inboxSaved: UInt64 = 0, inboxSkipped: UInt64 = 0
+        var latencies = LatencyHistogram()
         var temperature: Double?, stretch = 1.0, lastThermalRead = -Double.infinity
         // Every started event gets its ended one: before a reload swaps the labels, and at shutdown.
         defer { if let last { finish(&debouncer, at: last.classification, wallClock: last.wallClock, context: pipeline.context) } }
@@ -179,7 +180,7 @@ public final class LookoutService: Service, @unchecked Sendable {
                             cpuBudget: pipeline.pacer.cpuBudget, lastLabel: lastTop?.label, latencyMs: latency,
                             skippedStatic: skippedStatic, temperatureC: temperature, thermal: pipeline.thermal.state.rawValue,
                             powerWEstimate: watts, inboxSaved: inboxSaved, inboxSkipped: inboxSkipped,
-                            stalled: sinceFrame >= now - windowStart, sinceFrameSeconds: sinceFrame),
+                            stalled: sinceFrame >= now - windowStart, sinceFrameSeconds: sinceFrame, latency: latencies),
                  context: pipeline.context)
             (windowStart, windowCPU, windowCount) = (now, processCPUSeconds(), 0)
         }
@@ -236,6 +237,7 @@ public final class LookoutService: Service, @unchecked Sendable {
                 let top = try pipeline.labeller.top(image.pixels)
                 liveness.classifying(false)
                 let latency = (monotonicSeconds() - frame.capturedAt) * 1000
+                latencies.observe(latency)
                 classifications += 1
                 windowCount += 1
                 let classification = Classification(frame: frame.number, capturedAt: frame.capturedAt, top: top, latencyMs: latency)

@@ -15,7 +15,7 @@ public enum EventSchema {
     ]
 
     /// Keys whose values stay text when read back, even when they look like numbers (a label "7").
-    static let textKeys: Set<String> = ["event", "camera", "label", "last_label", "captured_at", "model_sha256", "head", "snapshot", "thermal"]
+    static let textKeys: Set<String> = ["event", "camera", "label", "last_label", "captured_at", "model_sha256", "head", "snapshot", "thermal", "camera_state"]
 
     public static func journalName(_ key: String) -> String {
         key == "top" ? "LOOKOUT_TOPK" : "LOOKOUT_" + key.uppercased()

@@ -1,6 +1,15 @@
 import CSystemd
 import Foundation
 
+/// Where `seek(after:)` left the reader.
+public enum CursorSeek: Equatable {
+    /// Just after the cursor's entry.
+    case found
+    /// The cursor's entry is gone; the reader stands before the oldest entry left. `entries`: how many
+    /// journal entries (any program's) went with it, when the sequence numbers tell.
+    case lost(entries: UInt64?, since: Date?)
+}
+
 /// Reads journal entries through the sd-journal API: the local journal (system and user files,
 /// local machine only), or the files of one folder (a copy from another board, a test's journal).
 public final class JournalReader {
@@ -51,6 +60,49 @@ public final class JournalReader {
         var usec: UInt64 = 0
         sd_journal_get_realtime_usec(journal, &usec)
         return (fields, Date(timeIntervalSince1970: Double(usec) / 1e6))
+    }
+
+    /// Where the reader stands: the cursor of the entry `next()` returned last.
+    public func cursor() throws -> String {
+        var text: UnsafeMutablePointer<CChar>?
+        let result = sd_journal_get_cursor(journal, &text)
+        guard result >= 0, let text else { throw JournalError("cannot get the cursor", result) }
+        defer { free(text) }
+        return String(cString: text)
+    }
+
+    /// Positions the reader just after the entry `cursor` names. When that entry is gone (the journal
+    /// was rotated or vacuumed under it), the reader stands before the oldest entry left instead,
+    /// and the result says so.
+    public func seek(after cursor: String) throws -> CursorSeek {
+        let result = cursor.withCString { sd_journal_seek_cursor(journal, $0) }
+        if result < 0 { throw JournalError("cannot seek to the cursor", result) }
+        let step = sd_journal_next(journal)
+        if step < 0 { throw JournalError("cannot read at the cursor", step) }
+        if step > 0, cursor.withCString({ sd_journal_test_cursor(journal, $0) }) > 0 { return .found }
+        // Not there: the entry was vacuumed (or the cursor belongs to another journal). The first entry
+        // left comes next; how many went missing follows from the sequence numbers (when the journal
+        // kept its sequence, which rotation does and a new machine does not).
+        try seek(since: nil)
+        guard try next() != nil else { return .lost(entries: nil, since: Self.time(ofCursor: cursor)) }
+        let oldest = try self.cursor()
+        try seek(since: nil)
+        var lost: UInt64?
+        if Self.field("s", ofCursor: cursor) == Self.field("s", ofCursor: oldest),
+           let was = Self.field("i", ofCursor: cursor).flatMap({ UInt64($0, radix: 16) }),
+           let now = Self.field("i", ofCursor: oldest).flatMap({ UInt64($0, radix: 16) }), now > was {
+            lost = now - was - 1
+        }
+        return .lost(entries: lost, since: Self.time(ofCursor: cursor))
+    }
+
+    /// One field of a cursor (`s`: the sequence's id, `i`: sequence number, `t`: realtime in µs, hex).
+    static func field(_ name: String, ofCursor cursor: String) -> String? {
+        cursor.split(separator: ";").first { $0.hasPrefix(name + "=") }.map { String($0.dropFirst(name.count + 1)) }
+    }
+
+    static func time(ofCursor cursor: String) -> Date? {
+        field("t", ofCursor: cursor).flatMap { UInt64($0, radix: 16) }.map { Date(timeIntervalSince1970: Double($0) / 1e6) }
     }
 
     /// Waits up to `seconds` for the journal to change (new entries, rotated files).

@@ -101,12 +101,9 @@ public struct Head: Sendable {
 
     // MARK: - files
 
-    /// Loads `directory` and checks every part of it against itself and against the base model: the
-    /// base model's name and sha256 (public, so only a guard against mix-ups), and structurally the
-    /// embedding length (`baseEmbeddingSize`, the model's global-pool width, × the pooling's factor),
-    /// the weights' shape, file name, digest and values. A hostile bundle gets an error, never a read
-    /// past the weights.
-    public static func load(_ directory: URL, baseModelSHA256: String, baseModelName: String, baseEmbeddingSize: Int?) throws -> Head {
+    /// A bundle's head.json alone (its labels, say), without the weights: read with a size limit,
+    /// decoded, and its format checked.
+    public static func manifest(of directory: URL) throws -> HeadManifest {
         let name = directory.path
         let manifest: HeadManifest
         let json: [UInt8]
@@ -119,6 +116,17 @@ public struct Head: Sendable {
         guard manifest.format == "lookout-head", manifest.version == 1 else {
             throw TrainingError("\(name): head.json: format \(manifest.format) version \(manifest.version) is not lookout-head version 1")
         }
+        return manifest
+    }
+
+    /// Loads `directory` and checks every part of it against itself and against the base model: the
+    /// base model's name and sha256 (public, so only a guard against mix-ups), and structurally the
+    /// embedding length (`baseEmbeddingSize`, the model's global-pool width, × the pooling's factor),
+    /// the weights' shape, file name, digest and values. A hostile bundle gets an error, never a read
+    /// past the weights.
+    public static func load(_ directory: URL, baseModelSHA256: String, baseModelName: String, baseEmbeddingSize: Int?) throws -> Head {
+        let name = directory.path
+        let manifest = try manifest(of: directory)
         guard manifest.baseModel.sha256 == baseModelSHA256 else {
             throw TrainingError("\(name): head was trained on \(manifest.baseModel.file) (sha256 \(manifest.baseModel.sha256)), "
                                 + "not \(baseModelName) (sha256 \(baseModelSHA256))")

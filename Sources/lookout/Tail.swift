@@ -8,7 +8,8 @@ struct Tail: ParsableCommand {
         abstract: "Show lookoutd's recognition events from the journal.",
         discussion: """
             Reads the journal through the sd-journal API: the local journal, or the journal files in --directory \
-            (a copy from another board, say). One readable line per event, or with --json the same JSON objects \
+            (a copy from another board, or a fleet's journals collected by systemd-journal-remote; each line then names \
+            the board's hostname). One readable line per event, or with --json the same JSON objects \
             lookoutd's stdout sink writes (fields that are null are left out). Needs read access to the journal \
             (root, or the systemd-journal or adm group).
 
@@ -94,7 +95,9 @@ struct Tail: ParsableCommand {
                 let data = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys, .withoutEscapingSlashes])
                 print(String(decoding: data, as: UTF8.self))
             } else {
-                let line = "\(time.string(from: date))  \(printable(fields["MESSAGE"] ?? ""))"
+                // Another machine's journal (a fleet's, collected by systemd-journal-remote): say whose.
+                let host = directory == nil ? "" : "\(printable(fields["_HOSTNAME"] ?? "?"))  "
+                let line = "\(time.string(from: date))  \(host)\(printable(fields["MESSAGE"] ?? ""))"
                 print(colour ? Self.paint(line, event: record["event"] as? String) : line)
             }
             fflush(stdout)

@@ -102,7 +102,9 @@ struct Lookoutd: ParsableCommand {
                 fps: Int(settings.sourceFPS.rounded()),
                 onState: { state, streaming in
                     liveness.source(away: !streaming)
-                    logger.log(level: streaming ? .notice : .warning, "camera \(state)", metadata: ["message_id": "\(cameraID)"])
+                    logger.log(level: streaming ? .notice : .warning, "camera \(state)",
+                               metadata: ["message_id": "\(cameraID)", "camera": "\(settings.sourceDevice)",
+                                          "camera_state": "\(state)", "streaming": "\(streaming)"])
                     // Ready once the camera streams, or is known to be absent and being waited for.
                     ready.run()
                 })

@@ -101,7 +101,7 @@ final class EmbeddedSourceTests: XCTestCase {
         let bad = Frame.unusable(number: 4, error: try XCTUnwrap(cause))
         let frames = EmbeddedSource(raw: [good, good, good]).made + [bad]
         let collector = try runToEnd(EmbeddedSource(frames: frames), skipPrefix: "warning: frame 4 skipped: /dev/video7: ")
-        guard case .heartbeat(_, let classifications, let dropped, _, _, _, _, _, _, _, _, _, _, _, _)? = collector.events.last(where: { $0.kind == "heartbeat" }) else {
+        guard case .heartbeat(_, let classifications, let dropped, _, _, _, _, _, _, _, _, _, _, _, _, _)? = collector.events.last(where: { $0.kind == "heartbeat" }) else {
             return XCTFail("no heartbeat: \(collector.events)")
         }
         XCTAssertEqual(classifications, 3)
@@ -119,7 +119,7 @@ final class EmbeddedSourceTests: XCTestCase {
         defer { task.cancel() }
         func stalledBeats() -> [(since: Double, message: String)] {
             collector.events.compactMap {
-                guard case .heartbeat(_, _, _, _, _, _, _, _, _, _, _, _, _, let stalled, let since) = $0, stalled else { return nil }
+                guard case .heartbeat(_, _, _, _, _, _, _, _, _, _, _, _, _, let stalled, let since, _) = $0, stalled else { return nil }
                 return (since, $0.sentence(camera: "/dev/video7"))
             }
         }
@@ -151,7 +151,7 @@ final class EmbeddedSourceTests: XCTestCase {
             switch event {
             case .started(let label, _, _, _, _, _, _): started.append(label)
             case .ended(let label, _, _, _, _): ended.append(label)
-            case .heartbeat(_, let classifications, let dropped, _, _, _, _, _, _, _, _, _, _, _, _): last = (classifications, dropped)
+            case .heartbeat(_, let classifications, let dropped, _, _, _, _, _, _, _, _, _, _, _, _, _): last = (classifications, dropped)
             }
         }
         XCTAssertEqual(started.count, 1, "one event across the glitch: \(started)")

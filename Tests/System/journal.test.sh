@@ -34,14 +34,8 @@ export LOOKOUT_SOURCE_REPLAY_FPS=4 LOOKOUT_SOURCE_REPLAY_LOOP=false LOOKOUT_CLAS
 unshare -m --propagation private bash -s "$W" "$BIN" <<'INNER'
 set -euo pipefail
 W=$1 BIN=$2
-mount --bind "$W/run-systemd" /run/systemd
-mount --bind "$W/run-log" /run/log
-mount --bind "$W/var-log" /var/log/journal
-start_journald() {
-  /lib/systemd/systemd-journald > "$W/journald.log" 2>&1 &
-  echo $! > "$W/journald.pid"
-  until [ -S /run/systemd/journal/socket ]; do sleep 0.05; done
-}
+source Tests/System/lib/journald.sh
+mount_journal_folders
 start_journald
 "$BIN/lookoutd" --source "$W/photos" --events journal > "$W/run1.stdout" 2> "$W/run1.stderr"
 # Without a flush request journald keeps the runtime journal, /run/log/journal (here $W/run-log).
