@@ -55,6 +55,7 @@ nspawn_test() {
   cp "$deb" "$W/share/"
   cp "$SHARED"/photos/{cat.png,cat_720p.jpg,hot_dog.jpg,owl.jpg,grace_hopper.png} "$W/share/photos/"
   install -Dm755 Tests/System/lib/deb-inside.sh "$W/root/usr/local/bin/lookout-test"
+  cp Tests/System/lib/check.sh "$W/share/"
   [ -z "$pi_path" ] || cp README.md Tests/System/lib/pi-path.sh "$W/share/"
   cat > "$W/root/usr/local/bin/lookout-test-run" <<'RUN'
 #!/bin/bash
@@ -97,7 +98,7 @@ arm64_test() {
   deb=$(package_of deb13-arm64)
   W=$(mktemp -d /tmp/lookout-deb-arm64.XXXXXX)
   mkdir -p "$W/share/photos" "$W/share/models" "$W/share/reference-photos"
-  cp "$deb" README.md Tests/System/lib/pi-path.sh Tests/System/lib/deb-arm64-inside.sh "$W/share/"
+  cp "$deb" README.md Tests/System/lib/{check.sh,pi-path.sh,deb-arm64-inside.sh} "$W/share/"
   cp "$SHARED"/photos/{cat.png,cat_720p.jpg,hot_dog.jpg,owl.jpg,grace_hopper.png} "$W/share/photos/"
   # The photos ClassifyCommandTests checks, with LiteRT's top-1 for each (shared/reference).
   python3 - "$SHARED" > "$W/share/expected" <<'PY'

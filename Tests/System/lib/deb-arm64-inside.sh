@@ -5,13 +5,7 @@
 # replaying a folder once, printing its events. /mnt/share: the .deb, README.md, photos/, reference/,
 # models/. Prints one numbered line per check.
 set -u
-failures=0 number=0
-check() {  # check DESCRIPTION COMMAND...
-  local what=$1; shift
-  number=$((number + 1))
-  if "$@"; then printf 'ok   %2d %s\n' "$number" "$what"; else printf 'FAIL %2d %s\n' "$number" "$what"; failures=$((failures + 1)); fi
-}
-note() { echo "        $*"; }
+source /mnt/share/check.sh
 note "$(. /etc/os-release; echo "Debian $VERSION_ID ($VERSION_CODENAME)") $(dpkg --print-architecture), $(uname -m) under qemu-user"
 
 bash /mnt/share/pi-path.sh /mnt/share/README.md /mnt/share chroot

@@ -4,18 +4,7 @@
 # /mnt/share: the .deb, photos/, models/ (read-only: the shared models), results written back.
 # Prints one numbered line per check.
 set -u
-failures=0 number=0
-check() {  # check DESCRIPTION COMMAND...
-  local what=$1; shift
-  number=$((number + 1))
-  if "$@"; then printf 'ok   %2d %s\n' "$number" "$what"; else printf 'FAIL %2d %s\n' "$number" "$what"; failures=$((failures + 1)); fi
-}
-note() { echo "        $*"; }
-now_ms() { date +%s%3N; }
-wait_for() {  # wait_for SECONDS COMMAND...: polls until COMMAND succeeds; false on timeout.
-  local deadline=$(( $(now_ms) + $1 * 1000 )); shift
-  until "$@"; do [ "$(now_ms)" -lt "$deadline" ] || return 1; sleep 0.2; done
-}
+source /mnt/share/check.sh
 started_events() { journalctl -u lookoutd -o json --no-pager MESSAGE_ID=3baffa2e59ee4d31a0910cd162728a27 2>/dev/null; }
 export -f started_events
 export DEBIAN_FRONTEND=noninteractive

@@ -2,21 +2,9 @@
 # Runs inside the nspawn machine (systemd.test.sh) as a oneshot unit: checks lookoutd as a systemd
 # service. Prints one numbered line per check; figures also go to /mnt/share/figures.
 set -u
-failures=0 number=0
-check() {  # check DESCRIPTION COMMAND...
-  local what=$1; shift
-  number=$((number + 1))
-  if "$@"; then printf 'ok   %2d %s\n' "$number" "$what"; else printf 'FAIL %2d %s\n' "$number" "$what"; failures=$((failures + 1)); fi
-}
+source /mnt/src/Tests/System/lib/check.sh
 figure() { echo "figure: $1: $2"; echo "$1: $2" >> /mnt/share/figures; }
-note() { echo "        $*"; }
-now_ms() { date +%s%3N; }
 show() { systemctl show -p "$1" --value "${2:-lookoutd}"; }
-# wait_for SECONDS COMMAND...: polls every 0.1 s until COMMAND succeeds; false on timeout.
-wait_for() {
-  local deadline=$(( $(now_ms) + $1 * 1000 )); shift
-  until "$@"; do [ "$(now_ms)" -lt "$deadline" ] || return 1; sleep 0.1; done
-}
 is_active() { systemctl is-active -q "${1:-lookoutd}"; }
 # after CURSOR UNIT [FIELD=VALUE]: the unit's journal entries after CURSOR, as JSON lines, with
 # FIELD=VALUE if given. (Filtered here: journalctl 252 finds nothing after a cursor whose entry
