@@ -17,7 +17,7 @@ CACHE=${LOOKOUT_CACHE:-/var/cache/lookout}
 MIRROR=${LOOKOUT_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 # Lookout's build dependencies, as scripts/setup.sh installs them on the host (plus libssl-dev:
 # SHA-256 comes from libcrypto).
-DEV_PACKAGES="pkg-config libxnnpack-dev libpthreadpool-dev libturbojpeg0-dev libspng-dev libopenblas-dev libv4l-dev libsystemd-dev libssl-dev libcurl4-openssl-dev"
+DEV_PACKAGES="pkg-config libxnnpack-dev libpthreadpool-dev libturbojpeg0-dev libspng-dev libopenblas-dev libv4l-dev libsystemd-dev libssl-dev libcurl4-openssl-dev libmosquitto-dev"
 
 # The package list of root NAME (what its marker holds), and how it is made.
 packages_of() {
@@ -77,10 +77,30 @@ unpack_swift_resources() {
     tar -x -C "$root" ./usr/libexec/swift/lib/swift ./usr/libexec/swift/lib/swift_static ./usr/libexec/swift/lib/clang
 }
 
+# add_packages ROOT LIST: LIST's packages installed with apt (those marked + unpacked instead).
+add_packages() {
+  local root=$1 apt_list="" unpack="" p
+  for p in ${2//,/ }; do case $p in +*) unpack+=" ${p#+}" ;; *) apt_list+=" $p" ;; esac; done
+  apt_in_root "$root" apt-get update -qq
+  # shellcheck disable=SC2086
+  apt_in_root "$root" apt-get install -y -qq --no-install-recommends $apt_list >/dev/null
+  for p in $unpack; do unpack_swift_resources "$root" "$p"; done
+}
+
 make_root() {
   local name=$1 list; list=$(packages_of "$name")
   local root="$CACHE/roots/$name" suite=${name%-*} arch=${name#*-}
   [ -e "$root/.complete" ] && [ "$(cat "$root/.complete")" = "$list" ] && return 0
+  if [ -e "$root/.complete" ]; then
+    # A whole root whose package list grew: apt adds what is new (minutes) instead of a new debootstrap.
+    local start=$SECONDS
+    [ "$arch" = amd64 ] || need_qemu_aarch64
+    echo "debian-root: adding packages to $name" >&2
+    add_packages "$root" "$list"
+    echo "$list" > "$root/.complete"
+    echo "debian-root: $name updated in $((SECONDS - start)) s" >&2
+    return 0
+  fi
   local work="$root.partial" start=$SECONDS
   need_host_packages debootstrap
   [ "$arch" = amd64 ] || need_qemu_aarch64
@@ -95,13 +115,8 @@ make_root() {
     "$suite" "$work" "$MIRROR" >/dev/null
   if [ "$suite" = trixie ]; then
     # Packages beyond the base, with apt (which resolves alternatives and runs maintainer scripts in order).
-    local apt_list="" unpack="" p
-    for p in $list; do case $p in +*) unpack+=" ${p#+}" ;; *) apt_list+=" $p" ;; esac; done
     printf '#!/bin/sh\nexit 101\n' > "$work/usr/sbin/policy-rc.d"; chmod +x "$work/usr/sbin/policy-rc.d"
-    apt_in_root "$work" apt-get update -qq
-    # shellcheck disable=SC2086
-    apt_in_root "$work" apt-get install -y -qq --no-install-recommends $apt_list >/dev/null
-    for p in $unpack; do unpack_swift_resources "$work" "$p"; done
+    add_packages "$work" "$list"
     # SwiftPM resolves github.com URLs from the local mirror, as on the host (/opt/swift-packages is
     # bound read-only at the same path by whoever builds in the root).
     mkdir -p "$work/opt/swift-packages"
