@@ -30,14 +30,14 @@ let package = Package(
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
         // libv4l2: variadic v4l2_ioctl and the VIDIOC_* macros, one small function per ioctl.
         .target(name: "CV4L2", linkerSettings: [.linkedLibrary("v4l2")]),
-        // renameat2(RENAME_EXCHANGE), which Swift's Glibc module does not expose.
+        // renameat2(RENAME_EXCHANGE), which Swift's Glibc module does not expose; opening only regular files.
         .target(name: "CLinux"),
-        // The .tflite flatbuffer reader: bounds-checked, no dependencies.
-        .target(name: "TFLite"),
+        // The .tflite flatbuffer reader: bounds-checked, no dependencies but CLinux.
+        .target(name: "TFLite", dependencies: ["CLinux"]),
         // TFLite graph → XNNPACK subgraph → runtime on a pthreadpool.
         .target(name: "LookoutEngine", dependencies: ["TFLite", "CXNNPACK"]),
         // Decoding (JPEG, PNG), EXIF orientation, crop and resize to the model's input.
-        .target(name: "LookoutImaging", dependencies: ["CTurboJPEG", "CSPNG"]),
+        .target(name: "LookoutImaging", dependencies: ["CTurboJPEG", "CSPNG", "CLinux"]),
         // V4L2 cameras: negotiation, mmap streaming, typed failures, discovery.
         .target(name: "LookoutCamera", dependencies: ["CV4L2", "LookoutImaging"]),
         // Classifications → debounced recognition events (started / ended); the events' field schema.
@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "LookoutModels", dependencies: ["LookoutDigest"]),
         // Transfer learning: embeddings (cached), softmax head (L-BFGS on OpenBLAS), head bundles, reports.
         .target(name: "LookoutTraining", dependencies: [
-            "LookoutEngine", "LookoutImaging", "COpenBLAS", "CLinux", "LookoutDigest",
+            "LookoutEngine", "LookoutImaging", "LookoutModels", "COpenBLAS", "CLinux", "LookoutDigest",
         ]),
         .executableTarget(
             name: "lookout",

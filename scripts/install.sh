@@ -62,8 +62,8 @@ else
 fi
 if [ -z "$destdir" ] && [ -d /run/systemd/system ]; then
   systemd-sysusers lookout.conf 2>/dev/null || systemd-sysusers
+  # Ownership comes from tmpfiles.d: models/ and heads/ stay root's (read-only to the daemon).
   systemd-tmpfiles --create lookout.conf 2>/dev/null || systemd-tmpfiles --create "$lib/tmpfiles.d/lookout.conf"
-  chown -R lookout:lookout /var/lib/lookout
   journalctl --update-catalog
   systemctl daemon-reload
   echo "install: done; start it with: systemctl enable --now lookoutd"

@@ -35,7 +35,13 @@ extension Pipeline {
         }
         let modelSHA256 = try sha256(of: modelURL)
         let head = try config.modelHead.map {
-            try Head.load(URL(fileURLWithPath: $0), baseModelSHA256: modelSHA256, baseModelName: modelURL.lastPathComponent)
+            try Head.load(URL(fileURLWithPath: $0), baseModelSHA256: modelSHA256, baseModelName: modelURL.lastPathComponent,
+                          baseEmbeddingSize: engine.embeddingSize)
+        }
+        // The runtime the frames will run on, built now: a model XNNPACK refuses is refused here, before
+        // READY or before a reload swaps anything. Its weights packed, the file's bytes are freed.
+        do { try engine.prepare(head?.preprocessing.pooling, releasingModel: true) } catch {
+            throw ConfigError("\(modelURL.path): \(error)")
         }
         let labels: [String]
         if let head {

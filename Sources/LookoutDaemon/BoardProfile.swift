@@ -41,8 +41,8 @@ public struct BoardProfile: Sendable, Equatable {
             name: try required("name", reader.string("name")),
             cores: try required("cores", reader.int("cores", in: 1...1024)),
             maxClockMHz: try required("max_clock_mhz", reader.int("max_clock_mhz", in: 1...100_000)),
-            idleWatts: try required("idle_watts", reader.double("idle_watts", above: 0)),
-            fullLoadWatts: try required("full_load_watts", reader.double("full_load_watts", above: 0)))
+            idleWatts: try required("idle_watts", reader.double("idle_watts", in: 0.01...10_000)),
+            fullLoadWatts: try required("full_load_watts", reader.double("full_load_watts", in: 0.01...10_000)))
         guard profile.fullLoadWatts >= profile.idleWatts else {
             throw ConfigError("\(file): full_load_watts (\(profile.fullLoadWatts)) must be at least idle_watts (\(profile.idleWatts))")
         }

@@ -12,14 +12,11 @@ public struct CameraSource: FrameSource {
     /// A one-line report on each change of state ("streaming YUYV 640×480", "…: No such device; retrying (…)"),
     /// and whether the camera streams now.
     public let onState: @Sendable (_ state: String, _ streaming: Bool) -> Void
-    /// Frames the camera delivered that could not be used (short, or malformed for their format;
-    /// a corrupt MJPEG frame is found when the pipeline decodes it).
-    public let onBadFrame: @Sendable (String) -> Void
     public var name: String { device }
 
     public init(device: String, width: Int, height: Int, fps: Int,
-                onState: @escaping @Sendable (_ state: String, _ streaming: Bool) -> Void, onBadFrame: @escaping @Sendable (String) -> Void) {
-        (self.device, self.width, self.height, self.fps, self.onState, self.onBadFrame) = (device, width, height, fps, onState, onBadFrame)
+                onState: @escaping @Sendable (_ state: String, _ streaming: Bool) -> Void) {
+        (self.device, self.width, self.height, self.fps, self.onState) = (device, width, height, fps, onState)
     }
 
     public func frames() -> AsyncThrowingStream<Frame, Error> {
@@ -46,7 +43,9 @@ public struct CameraSource: FrameSource {
                             continuation.yield(Frame(number: number, capturedAt: captured, wallClock: wall,
                                                      thumbnail: { try raw.thumbnail(side: MotionGate.side) }, image: { try raw.image($0) }))
                         } catch let error as CameraError where error.kind == .badFrame {
-                            onBadFrame(error.description)
+                            // Logged and counted as dropped by the pipeline, as a corrupt MJPEG frame is.
+                            number += 1
+                            continuation.yield(.unusable(number: number, error: error))
                         }
                     }
                 } catch {

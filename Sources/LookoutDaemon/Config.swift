@@ -89,7 +89,7 @@ public struct DaemonConfig: Sendable, Equatable {
         }
         for key in keys {
             let variable = "LOOKOUT_" + key.uppercased().replacingOccurrences(of: ".", with: "_")
-            if let value = environment[variable] {
+        if let value = environment[variable] {
                 // Parsed as YAML so lists work too (LOOKOUT_EVENTS_IGNORE="[background, person]").
                 values[key] = (try? Yams.compose(yaml: value)).flatMap { $0 } ?? Node(value)
             }
@@ -98,17 +98,17 @@ public struct DaemonConfig: Sendable, Equatable {
         var c = DaemonConfig()
         c.sourceDevice = try reader.string("source.device") ?? c.sourceDevice
         c.sourceReplay = try reader.string("source.replay")
-        c.sourceReplayFPS = try reader.double("source.replay_fps", above: 0) ?? c.sourceReplayFPS
+        c.sourceReplayFPS = try reader.double("source.replay_fps", in: 0...1000) ?? c.sourceReplayFPS
         c.sourceReplayLoop = try reader.bool("source.replay_loop") ?? c.sourceReplayLoop
         c.sourceWidth = try reader.int("source.width", in: 16...8192) ?? c.sourceWidth
         c.sourceHeight = try reader.int("source.height", in: 16...8192) ?? c.sourceHeight
-        c.sourceFPS = try reader.double("source.fps", above: 0) ?? c.sourceFPS
+        c.sourceFPS = try reader.double("source.fps", in: 1...1000) ?? c.sourceFPS
         c.model = try reader.string("model.path") ?? c.model
         c.modelHead = try reader.string("model.head")
         c.modelLabels = try reader.string("model.labels")
         c.threads = try reader.int("classify.threads", in: 1...64) ?? c.threads
-        c.maxRate = try reader.double("classify.max_rate", above: 0) ?? c.maxRate
-        c.cpuBudget = try reader.double("classify.cpu_budget", above: 0) ?? c.cpuBudget
+        c.maxRate = try reader.double("classify.max_rate", in: 0.0001...1000) ?? c.maxRate
+        c.cpuBudget = try reader.double("classify.cpu_budget", in: 0.01...1024) ?? c.cpuBudget
         c.topK = try reader.int("classify.top_k", in: 1...100) ?? c.topK
         c.eventsSink = try reader.choice("events.sink", sinks) ?? c.eventsSink
         c.eventsPath = try reader.string("events.path") ?? c.eventsPath
@@ -120,7 +120,7 @@ public struct DaemonConfig: Sendable, Equatable {
         c.cooldownSeconds = try reader.double("events.cooldown_seconds", in: 0...86400) ?? c.cooldownSeconds
         c.thresholds = try reader.thresholds("events.thresholds") ?? c.thresholds
         c.ignore = try reader.strings("events.ignore") ?? c.ignore
-        c.heartbeatSeconds = try reader.double("events.heartbeat_seconds", above: 0) ?? c.heartbeatSeconds
+        c.heartbeatSeconds = try reader.double("events.heartbeat_seconds", in: 0.01...86400) ?? c.heartbeatSeconds
         c.thermalRoot = try reader.string("thermal.root") ?? c.thermalRoot
         c.thermalSoft = try reader.double("thermal.soft_c", in: 20...150) ?? c.thermalSoft
         c.thermalHard = try reader.double("thermal.hard_c", in: 20...150) ?? c.thermalHard
@@ -131,13 +131,17 @@ public struct DaemonConfig: Sendable, Equatable {
         c.inboxUncertainHigh = try reader.double("inbox.uncertain_high", in: 0...1) ?? c.inboxUncertainHigh
         c.inboxOnStarted = try reader.bool("inbox.on_started") ?? c.inboxOnStarted
         c.inboxMinIntervalSeconds = try reader.double("inbox.min_interval_seconds", in: 0...86400) ?? c.inboxMinIntervalSeconds
-        c.inboxMaxMegabytes = try reader.double("inbox.max_megabytes", above: 0) ?? c.inboxMaxMegabytes
+        c.inboxMaxMegabytes = try reader.double("inbox.max_megabytes", in: 0.001...10_000_000) ?? c.inboxMaxMegabytes
         guard c.inboxUncertainHigh >= c.inboxUncertainLow else {
             throw ConfigError("\(name): inbox.uncertain_high (\(c.inboxUncertainHigh)) must be at least inbox.uncertain_low (\(c.inboxUncertainLow))")
         }
         c.motionEnabled = try reader.bool("motion.enabled") ?? c.motionEnabled
         c.motionThreshold = try reader.double("motion.threshold", in: 0...255) ?? c.motionThreshold
-        c.motionMaxSkipSeconds = try reader.double("motion.max_skip_seconds", above: 0) ?? c.motionMaxSkipSeconds
+        c.motionMaxSkipSeconds = try reader.double("motion.max_skip_seconds", in: 0.01...86400) ?? c.motionMaxSkipSeconds
+        // 0 replays every picture as fast as it is classified; otherwise a rate whose period the timers hold.
+        guard c.sourceReplayFPS == 0 || c.sourceReplayFPS >= 0.01 else {
+            throw ConfigError("\(name): source.replay_fps must be 0 (every picture) or from 0.01 to 1000")
+        }
         guard c.thermalHard > c.thermalSoft else {
             throw ConfigError("\(name): thermal.hard_c (\(c.thermalHard)) must be above thermal.soft_c (\(c.thermalSoft))")
         }
@@ -165,6 +169,8 @@ public struct DaemonConfig: Sendable, Equatable {
     }
 
     /// Typed access to the flattened values, with errors that name file and key (also board profiles').
+    /// Every number has a finite range that each of its uses holds: seconds and rates become
+    /// nanosecond sleeps, megabytes a byte count, frame rates a V4L2 integer.
     struct Reader {
         let values: [String: Node]
         let file: String
@@ -178,12 +184,6 @@ public struct DaemonConfig: Sendable, Equatable {
             if node.scalar?.string == "null" || node.scalar?.string == "~" || node.scalar?.string == "" { return nil }
             guard let s = node.scalar?.string else { throw fail(key, "must be text") }
             return s
-        }
-
-        func double(_ key: String, above lower: Double) throws -> Double? {
-            guard let s = try string(key) else { return nil }
-            guard let v = Double(s), v.isFinite, v > lower else { throw fail(key, "must be a number above \(lower)") }
-            return v
         }
 
         func double(_ key: String, in range: ClosedRange<Double>) throws -> Double? {

@@ -9,7 +9,7 @@ public enum DaemonEvent: Sendable {
     case ended(label: String, durationSeconds: Double, peakConfidence: Float, frame: UInt64, capturedAt: Date)
     case heartbeat(fps: Double, classifications: UInt64, dropped: UInt64, cpuCores: Double, cpuBudget: Double,
                    lastLabel: String?, latencyMs: Double?, skippedStatic: UInt64, temperatureC: Double?, thermal: String,
-                   powerWEstimate: Double?, inboxSaved: UInt64, inboxSkipped: UInt64)
+                   powerWEstimate: Double?, inboxSaved: UInt64, inboxSkipped: UInt64, stalled: Bool, sinceFrameSeconds: Double)
 }
 
 /// What every event from one pipeline shares: the camera, and the model and head that judged it.
@@ -46,13 +46,13 @@ extension DaemonEvent {
             object.merge(["label": label, "duration_s": duration, "peak_confidence": Double(peak),
                           "frame": frame, "captured_at": timestamp(capturedAt)]) { $1 }
         case .heartbeat(let fps, let classifications, let dropped, let cpu, let budget, let last, let latency,
-                        let skipped, let temperature, let thermal, let watts, let inboxSaved, let inboxSkipped):
+                        let skipped, let temperature, let thermal, let watts, let inboxSaved, let inboxSkipped, let stalled, let since):
             object.merge(["fps": fps, "classifications": classifications, "dropped": dropped,
                           "cpu_cores": cpu, "cpu_budget": budget, "last_label": last ?? NSNull(),
                           "latency_ms": latency ?? NSNull(), "skipped_static": skipped,
                           "temperature_c": temperature ?? NSNull(), "thermal": thermal,
                           "power_w_estimate": watts ?? NSNull(), "inbox_saved": inboxSaved,
-                          "inbox_skipped": inboxSkipped]) { $1 }
+                          "inbox_skipped": inboxSkipped, "stalled": stalled, "since_frame_s": since]) { $1 }
         }
         return object
     }
@@ -65,8 +65,9 @@ extension DaemonEvent {
             return "\(label) seen on \(where_) (\(String(format: "%.2f", confidence)))"
         case .ended(let label, let duration, let peak, _, _):
             return "\(label) gone from \(where_) after \(String(format: "%.1f", duration)) s (peak \(String(format: "%.2f", peak)))"
-        case .heartbeat(let fps, _, let dropped, let cpu, let budget, _, _, _, _, _, _, _, _):
-            return "\(where_): \(String(format: "%.1f", fps)) classifications/s, \(dropped) frames dropped, "
+        case .heartbeat(let fps, _, let dropped, let cpu, let budget, _, _, _, _, _, _, _, _, let stalled, let since):
+            let stall = stalled ? "camera stalled, no frame for \(String(format: "%.0f", since)) s; " : ""
+            return "\(where_): \(stall)\(String(format: "%.1f", fps)) classifications/s, \(dropped) frames dropped, "
                 + "CPU \(String(format: "%.2f", cpu)) of \(String(format: "%.2f", budget)) cores"
         }
     }

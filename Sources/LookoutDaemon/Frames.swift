@@ -18,6 +18,12 @@ public struct Frame: Sendable {
         (self.number, self.capturedAt, self.wallClock, makeThumbnail, makeImage) = (number, capturedAt, wallClock, thumbnail, image)
     }
 
+    /// A frame the source got but cannot use (a camera's short or malformed buffer): looking at it
+    /// throws `error`, so the pipeline logs it and counts it as dropped, as one that does not decode.
+    public static func unusable(number: UInt64, error: Error) -> Frame {
+        Frame(number: number, capturedAt: monotonicSeconds(), wallClock: Date(), thumbnail: { throw error }, image: { _ in throw error })
+    }
+
     /// A 32×32 grey thumbnail of the whole frame (`MotionGate.side`).
     public func thumbnail() throws -> [UInt8] { try makeThumbnail() }
 
@@ -33,6 +39,13 @@ public protocol FrameSource: Sendable {
     /// buffer, a picture's bytes) and become the model's input only when classified, framed as the
     /// model and head of that moment want (a reload may change both).
     func frames() -> AsyncThrowingStream<Frame, Error>
+    /// True when the source makes a frame only when the next one is asked for (a replay at
+    /// `replay_fps: 0`): then every frame is classified, none dropped, whatever the machine's speed.
+    var everyFrame: Bool { get }
+}
+
+extension FrameSource {
+    public var everyFrame: Bool { false }
 }
 
 /// Monotonic seconds.
@@ -42,7 +55,8 @@ public func monotonicSeconds() -> Double {
     return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
 }
 
-/// Replays a folder's JPEG and PNG images (sorted by name) at `fps`, as a camera without one.
+/// Replays a folder's JPEG and PNG images (sorted by name) at `fps`, as a camera without one, or
+/// at fps 0 each as soon as the previous one is classified (to see what a recording would give).
 /// Unreadable images are reported through `onSkip` and skipped; the replay goes on.
 public struct ReplaySource: FrameSource {
     public let folder: URL
@@ -50,6 +64,7 @@ public struct ReplaySource: FrameSource {
     public let loop: Bool
     public let onSkip: @Sendable (String) -> Void
     public var name: String { folder.path }
+    public var everyFrame: Bool { fps == 0 }
 
     public init(folder: URL, fps: Double, loop: Bool, onSkip: @escaping @Sendable (String) -> Void) throws {
         var isDirectory: ObjCBool = false
@@ -60,41 +75,88 @@ public struct ReplaySource: FrameSource {
     }
 
     public func frames() -> AsyncThrowingStream<Frame, Error> {
-        AsyncThrowingStream { continuation in
-            let task = Task {
-                let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
-                    .filter { ["jpg", "jpeg", "png"].contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
-                guard !files.isEmpty else {
-                    continuation.finish(throwing: ConfigError("\(folder.path): no JPEG or PNG images to replay"))
-                    return
+        if everyFrame {
+            // Pulled: the next picture is read only when the pipeline asks for it.
+            var replay: Replay?
+            return AsyncThrowingStream(unfolding: { () throws -> Frame? in
+                if replay == nil { replay = try Replay(source: self) }
+                var skippedInARow = 0
+                while true {
+                    switch replay!.next() {
+                    case .frame(let frame): return frame
+                    case .end: return nil
+                    case .skipped:
+                        skippedInARow += 1
+                        if skippedInARow >= replay!.files.count {
+                            throw ConfigError("\(folder.path): none of its pictures can be read")
+                        }
+                    }
                 }
-                var number: UInt64 = 0
-                var due = monotonicSeconds()
-                repeat {
-                    for file in files {
-                        if Task.isCancelled { break }
+            })
+        }
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    // One picture a tick: a bad one costs its tick, as a camera's bad frame would.
+                    var replay = try Replay(source: self)
+                    var due = monotonicSeconds()
+                    while !Task.isCancelled {
                         let wait = due - monotonicSeconds()
                         if wait > 0 { try? await Task.sleep(nanoseconds: UInt64(wait * 1e9)) }
                         due += 1 / fps
-                        let captured = monotonicSeconds(), wall = Date()
-                        do {
-                            // As an MJPEG camera's frames: the bytes now, decoded only when looked at (the
-                            // motion gate's thumbnail at the smallest DCT scale), so a picture that does not
-                            // decode is reported by the pipeline, as a corrupt camera frame is.
-                            let path = folder.appendingPathComponent(file).path
-                            let bytes = try ImageDecoder.readFile(path)
-                            number += 1
-                            continuation.yield(Frame(number: number, capturedAt: captured, wallClock: wall,
-                                                     thumbnail: { try ImageDecoder.greyThumbnail(of: bytes, name: path, side: MotionGate.side) },
-                                                     image: { try ImagePreprocessor.load(bytes, name: path, framing: $0) }))
-                        } catch {
-                            onSkip("\(error)")
+                        switch replay.next() {
+                        case .frame(let frame): continuation.yield(frame)
+                        case .skipped: continue
+                        case .end: continuation.finish(); return
                         }
                     }
-                } while loop && !Task.isCancelled
-                continuation.finish()
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
             }
             continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    /// The folder's pictures in order, once or looped, as frames.
+    private struct Replay {
+        let source: ReplaySource
+        let files: [String]
+        var position = 0
+        var number: UInt64 = 0
+
+        init(source: ReplaySource) throws {
+            self.source = source
+            files = ((try? FileManager.default.contentsOfDirectory(atPath: source.folder.path)) ?? [])
+                .filter { ["jpg", "jpeg", "png"].contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
+            guard !files.isEmpty else { throw ConfigError("\(source.folder.path): no JPEG or PNG images to replay") }
+        }
+
+        enum Step { case frame(Frame), skipped, end }
+
+        /// The next picture, or a skipped one (reported through onSkip), or the end.
+        mutating func next() -> Step {
+            if position == files.count {
+                guard source.loop else { return .end }
+                position = 0
+            }
+            let path = source.folder.appendingPathComponent(files[position]).path
+            position += 1
+            let captured = monotonicSeconds(), wall = Date()
+            do {
+                // As an MJPEG camera's frames: the bytes now, decoded only when looked at (the
+                // motion gate's thumbnail at the smallest DCT scale), so a picture that does not
+                // decode is reported by the pipeline, as a corrupt camera frame is.
+                let bytes = try ImageDecoder.readFile(path)
+                number += 1
+                return .frame(Frame(number: number, capturedAt: captured, wallClock: wall,
+                                    thumbnail: { try ImageDecoder.greyThumbnail(of: bytes, name: path, side: MotionGate.side) },
+                                    image: { try ImagePreprocessor.load(bytes, name: path, framing: $0) }))
+            } catch {
+                source.onSkip("\(error)")
+                return .skipped
+            }
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LookoutDigest
 import LookoutImaging
 import LookoutLog
 import LookoutTraining
@@ -81,7 +82,7 @@ public final class Inbox: @unchecked Sendable {
                   + "not saving snapshots until some are sorted away", now: now)
             return .skipped
         }
-        let folder = URL(fileURLWithPath: settings.path).appendingPathComponent(label.replacingOccurrences(of: "/", with: "_"))
+        let folder = URL(fileURLWithPath: settings.path).appendingPathComponent(Self.folderName(for: label))
         let stamp = ISO8601DateFormatter().string(from: capturedAt).replacingOccurrences(of: ":", with: "-")
         let file = folder.appendingPathComponent("\(stamp)-\(frame).jpg")
         do {
@@ -102,6 +103,19 @@ public final class Inbox: @unchecked Sendable {
         used += jpeg.count + json.count
         lastSaved = now
         return .saved(file.path)
+    }
+
+    /// The folder a label's snapshots go to. Labels come from heads, which are untrusted: only letters,
+    /// digits and a few marks are kept, a name never starts with a dot (no `.`, `..` or hidden folder)
+    /// and stays short. A label that had to change gets `~` and a digest of itself, so two labels
+    /// never share a folder (`~` is not kept, so no label keeps its name and looks like that).
+    public static func folderName(for label: String) -> String {
+        let kept = Set(" -_.,()'+&")
+        var name = String(label.map { $0.isLetter || $0.isNumber || kept.contains($0) ? $0 : "_" })
+        if name.hasPrefix(".") { name = "_" + name.dropFirst() }
+        while name.utf8.count > 100 { name.removeLast() }
+        guard name != label || name.isEmpty else { return name }
+        return name + "~" + SHA256.hash(data: Array(label.utf8)).hexString.prefix(12)
     }
 
     /// Stops saving for a minute, saying why only when the saving was going until now.

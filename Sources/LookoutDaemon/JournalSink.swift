@@ -51,7 +51,12 @@ public struct JournalSink: EventSink {
 
     public func emit(_ event: DaemonEvent, context: EventContext) throws {
         let record = event.record(context)
-        let priority = switch event { case .started: "5"; case .ended: "6"; case .heartbeat: "7" }
+        // A heartbeat that says the camera stalled is a warning; the others are debug.
+        let priority = switch event {
+        case .started: "5"
+        case .ended: "6"
+        case .heartbeat(_, _, _, _, _, _, _, _, _, _, _, _, _, let stalled, _): stalled ? "4" : "7"
+        }
         var fields: [(name: String, value: String)] = [
             ("MESSAGE", event.sentence(camera: context.camera)), ("MESSAGE_ID", EventSchema.messageIDs[event.kind]!),
             ("PRIORITY", priority), ("SYSLOG_IDENTIFIER", "lookoutd"),

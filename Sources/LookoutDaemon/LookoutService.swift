@@ -21,7 +21,7 @@ public struct Labeller: Sendable {
     public var framing: Framing { Framing(size: engine.input.width, crop: head?.preprocessing.crop ?? .standard) }
 
     public func top(_ pixels: [UInt8]) throws -> [(label: String, score: Float)] {
-        let scores = try head.map { $0.scores(for: try engine.embedding(for: pixels, pooling: $0.preprocessing.pooling)) }
+        let scores = try head.map { try $0.scores(for: try engine.embedding(for: pixels, pooling: $0.preprocessing.pooling)) }
             ?? engine.scores(for: pixels)
         return scores.indices.sorted { scores[$0] > scores[$1] }.prefix(topK).map {
             (labels.indices.contains($0) ? labels[$0] : "#\($0)", scores[$0])
@@ -57,7 +57,8 @@ public struct Pipeline: Sendable {
 ///
 /// The source runs ahead on its own task and hands frames over through a one-frame buffer that
 /// keeps only the newest: classification never sees a stale frame and never queues them; every
-/// frame replaced before it was classified is counted as dropped.
+/// frame replaced before it was classified is counted as dropped. While no frame comes (a stalled
+/// or unplugged camera), a ticker wakes the classifier once a second, so heartbeats go on and say so.
 public final class LookoutService: Service, @unchecked Sendable {
     let source: FrameSource
     let sink: EventSink
@@ -68,7 +69,16 @@ public final class LookoutService: Service, @unchecked Sendable {
     private var pipeline: Pipeline
     private var replacement: Pipeline?
     private var dropped: UInt64 = 0
+    private var lastFrameAt = monotonicSeconds()
+    /// A frame waits in the one-frame buffer: a tick must not replace it.
+    private var framePending = false
     private var summary = Summary()
+
+    /// What the classifier waits for: a frame, or a tick while frames have stopped coming.
+    enum Arrival: Sendable {
+        case frame(Frame)
+        case idle
+    }
 
     /// The latest figures, for systemd's STATUS= line.
     struct Summary {
@@ -102,24 +112,44 @@ public final class LookoutService: Service, @unchecked Sendable {
     }
 
     public func run() async throws {
-        let (latest, feed) = AsyncStream<Frame>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let frames = source.frames()
+        // A source that makes frames only when asked is classified directly: nothing to drop.
+        if source.everyFrame {
+            return try await classify(frames.map { frame -> Arrival in
+                self.liveness.frameArrived()
+                self.lock.withLock { self.lastFrameAt = monotonicSeconds() }
+                return .frame(frame)
+            })
+        }
+        let (latest, feed) = AsyncStream<Arrival>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let producer = Task {
             defer { feed.finish() }
             for try await frame in frames {
                 liveness.frameArrived()
-                if case .dropped = feed.yield(frame) { lock.withLock { dropped += 1 } }
+                lock.withLock {
+                    (lastFrameAt, framePending) = (monotonicSeconds(), true)
+                    if case .dropped(.frame) = feed.yield(.frame(frame)) { dropped += 1 }
+                }
             }
         }
-        defer { producer.cancel() }
+        let ticker = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: 1_000_000_000)
+                lock.withLock {
+                    if !framePending && monotonicSeconds() - lastFrameAt >= 1 { feed.yield(.idle) }
+                }
+            }
+        }
+        defer { producer.cancel(); ticker.cancel() }
         // Returns at the end of the source, or when a shutdown cancels this task.
         try await classify(latest)
         // Classification has stopped (shutdown, or the source ended): stop the source too.
         producer.cancel()
+        ticker.cancel()
         try await producer.value
     }
 
-    private func classify(_ frames: AsyncStream<Frame>) async throws {
+    private func classify<Arrivals: AsyncSequence>(_ arrivals: Arrivals) async throws where Arrivals.Element == Arrival {
         var pipeline = lock.withLock { self.pipeline }
         var debouncer = Debouncer(settings: pipeline.debounce)
         var classifications: UInt64 = 0
@@ -132,7 +162,34 @@ public final class LookoutService: Service, @unchecked Sendable {
         // Every started event gets its ended one: before a reload swaps the labels, and at shutdown.
         defer { if let last { finish(&debouncer, at: last.classification, wallClock: last.wallClock, context: pipeline.context) } }
 
-        for await frame in frames {
+        /// A heartbeat every `heartbeatSeconds`, frames or not: one that saw no frame in its whole
+        /// window says the camera stalled.
+        func heartbeatIfDue(now: Double) {
+            guard now - windowStart >= pipeline.heartbeatSeconds else { return }
+            let fps = Double(windowCount) / (now - windowStart), cpu = (processCPUSeconds() - windowCPU) / (now - windowStart)
+            let watts = pipeline.board?.estimatedWatts(cpuCores: cpu)
+            let (dropped, lastTop, latency, sinceFrame) = lock.withLock {
+                () -> (UInt64, (label: String, score: Float)?, Double?, Double) in
+                summary.fps = fps
+                summary.cpuCores = cpu
+                summary.watts = watts
+                return (self.dropped, summary.last, summary.latencyMs, now - lastFrameAt)
+            }
+            emit(.heartbeat(fps: fps, classifications: classifications, dropped: dropped, cpuCores: cpu,
+                            cpuBudget: pipeline.pacer.cpuBudget, lastLabel: lastTop?.label, latencyMs: latency,
+                            skippedStatic: skippedStatic, temperatureC: temperature, thermal: pipeline.thermal.state.rawValue,
+                            powerWEstimate: watts, inboxSaved: inboxSaved, inboxSkipped: inboxSkipped,
+                            stalled: sinceFrame >= now - windowStart, sinceFrameSeconds: sinceFrame),
+                 context: pipeline.context)
+            (windowStart, windowCPU, windowCount) = (now, processCPUSeconds(), 0)
+        }
+
+        for try await arrival in arrivals {
+            guard case .frame(let frame) = arrival else {
+                heartbeatIfDue(now: monotonicSeconds())
+                continue
+            }
+            lock.withLock { framePending = false }
             let step = monotonicSeconds()
             if let new = lock.withLock({ () -> Pipeline? in
                 defer { replacement = nil }
@@ -203,22 +260,7 @@ public final class LookoutService: Service, @unchecked Sendable {
                 }
             }
             let now = monotonicSeconds()
-            if now - windowStart >= pipeline.heartbeatSeconds {
-                let fps = Double(windowCount) / (now - windowStart), cpu = (processCPUSeconds() - windowCPU) / (now - windowStart)
-                let watts = pipeline.board?.estimatedWatts(cpuCores: cpu)
-                let (dropped, lastTop, latency) = lock.withLock { () -> (UInt64, (label: String, score: Float)?, Double?) in
-                    summary.fps = fps
-                    summary.cpuCores = cpu
-                    summary.watts = watts
-                    return (self.dropped, summary.last, summary.latencyMs)
-                }
-                emit(.heartbeat(fps: fps, classifications: classifications, dropped: dropped, cpuCores: cpu,
-                                cpuBudget: pipeline.pacer.cpuBudget, lastLabel: lastTop?.label, latencyMs: latency,
-                                skippedStatic: skippedStatic, temperatureC: temperature, thermal: pipeline.thermal.state.rawValue,
-                                powerWEstimate: watts, inboxSaved: inboxSaved, inboxSkipped: inboxSkipped),
-                     context: pipeline.context)
-                (windowStart, windowCPU, windowCount) = (now, processCPUSeconds(), 0)
-            }
+            heartbeatIfDue(now: now)
             if stretch.isInfinite {
                 try await Task.sleep(nanoseconds: 1_000_000_000)
                 continue

@@ -75,7 +75,11 @@ public final class Engine {
                               quantized: false, mean: 127.5, std: 127.5)
         }
         let outputValue = graph.values[graph.output]!
-        classCount = outputValue.shape.last ?? 0
+        // One row of class scores: a scalar or empty output would leave nothing to divide the buffer by.
+        guard let classes = outputValue.shape.last, classes > 0, outputValue.count == classes else {
+            throw EngineError("output '\(outputValue.name)' has shape \(outputValue.shape); one row of class scores is expected")
+        }
+        classCount = classes
         embeddingSize = graph.embedding.map { graph.values[$0.value]!.shape.last! }
         if case .softmax(let logits, let out) = graph.nodes.last, out == graph.output, outputValue.type.isQuint8 {
             hostSoftmax = (logits, graph.nodes.count - 1)
@@ -100,7 +104,9 @@ public final class Engine {
         guard let host = hostSoftmax else { return split(runtime, classCount) }
         let logits = graph.values[host.logits]!
         guard case .quint8(let scale, let zeroPoint) = logits.type,
-              case .quint8(let outScale, let outZero) = graph.values[graph.output]!.type else { return [] }
+              case .quint8(let outScale, let outZero) = graph.values[graph.output]!.type else {
+            throw EngineError("softmax on the host takes and gives uint8")
+        }
         let table = (0..<256).map { scale * Float($0 - Int(zeroPoint)) }
         let bytes = runtime.output.bindMemory(to: UInt8.self)
         return (0..<batch.count).map { b in
@@ -182,30 +188,46 @@ public final class Engine {
     /// XNNPACK packs the weights per runtime, so one per purpose bounds memory.
     private func runtime(_ purpose: Purpose, batch: Int) throws -> XNNRuntime {
         if let cached = runtimes[purpose], cached.batch == batch { return cached.runtime }
+        guard !model.bytes.isReleased else {
+            throw EngineError("the model's weights were freed once its runtime was built; it runs only as prepared")
+        }
         runtimes[purpose] = nil
         let g = batch == 1 ? graph : try Graph(model: model, batch: batch)
-        let built: XNNRuntime
+        let part: (value: Int, nodeCount: Int)
         switch purpose {
         case .scores:
-            let (output, count) = hostSoftmax ?? (g.output, g.nodes.count)
-            built = try XNNRuntime(graph: g, nodeCount: count, outputIndex: output, pool: pool, packed: dropModelPages)
+            let (logits, count) = hostSoftmax ?? (g.output, g.nodes.count)
+            part = (logits, count)
         case .embedding, .featureMap:
-            guard let embedding = purpose == .embedding ? g.embedding : g.featureMap else {
+            guard let pooled = purpose == .embedding ? g.embedding : g.featureMap else {
                 throw EngineError("model has no global pooling layer")
             }
-            built = try XNNRuntime(graph: g, nodeCount: embedding.nodeCount, outputIndex: embedding.value, pool: pool,
-                                   packed: dropModelPages)
+            part = pooled
         }
+        // A result that is the input itself leaves nothing for XNNPACK to run (it asserts on that).
+        guard part.value != g.input else { throw EngineError("model computes nothing from its input before that output") }
+        let built = try XNNRuntime(graph: g, nodeCount: part.nodeCount, outputIndex: part.value, pool: pool, packed: packed)
         runtimes[purpose] = (batch, built)
         return built
     }
 
-    /// XNNPACK has packed its own copy of the weights: the file's pages need not stay resident, and
-    /// dropping them before the activations are allocated lowers the peak as well.
-    private func dropModelPages() { model.bytes.dropResidentPages() }
+    /// Whether the model's bytes go once XNNPACK has packed its own copy of the weights (`prepare`).
+    private var releaseWhenPacked = false
 
-    /// Builds the scoring runtime now, so that anything XNNPACK refuses surfaces at load time.
-    public func prepare() throws {
-        _ = try runtime(.scores, batch: 1)
+    /// XNNPACK holds the weights now: freeing the file's bytes before the activations are allocated
+    /// keeps the peak down as well.
+    private func packed() { if releaseWhenPacked { model.bytes.release() } }
+
+    /// Builds now the runtime for scores (`pooling` nil) or for embeddings pooled so, so that anything
+    /// XNNPACK refuses surfaces at load time. `releasingModel` then frees the model file's bytes
+    /// (lookoutd's memory): the engine runs only as prepared afterwards.
+    public func prepare(_ pooling: Pooling? = nil, releasingModel: Bool = false) throws {
+        releaseWhenPacked = releasingModel
+        defer { releaseWhenPacked = false }
+        switch pooling {
+        case nil: _ = try runtime(.scores, batch: 1)
+        case .average?: _ = try runtime(.embedding, batch: 1)
+        case .averageAndMax?: _ = try runtime(.featureMap, batch: 1)
+        }
     }
 }

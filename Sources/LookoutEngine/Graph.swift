@@ -88,6 +88,16 @@ enum Node {
              .add(_, _, let o, _), .reshape(_, let o), .softmax(_, let o): o
         }
     }
+
+    /// The values it reads: activations and weights.
+    var inputs: [Int] {
+        switch self {
+        case .convolution(let c): [c.input, c.filter] + (c.bias.map { [$0] } ?? [])
+        case .fullyConnected(let input, let filter, let bias, _, _): [input, filter] + (bias.map { [$0] } ?? [])
+        case .add(let a, let b, _, _): [a, b]
+        case .globalAveragePool(let i, _, _), .averagePool(let i, _, _, _, _, _, _, _), .reshape(let i, _), .softmax(let i, _): [i]
+        }
+    }
 }
 
 /// The model lowered to XNNPACK nodes for one batch size, with every shape inferred from the input's.
@@ -121,7 +131,20 @@ struct Graph {
             }
         }
         self = lowering.graph
-        guard values[output] != nil else { throw EngineError("no operator produces the model output") }
+        guard values[output] != nil, output != input else { throw EngineError("no operator produces the model output") }
+    }
+}
+
+extension Graph {
+    /// Of the first `nodeCount` nodes, those `output` depends on. A node whose result nothing reads
+    /// (a crafted file can wire one) would get no memory from XNNPACK, which asserts on it.
+    func nodes(_ nodeCount: Int, producing output: Int) -> [Node] {
+        var needed: Set = [output], kept: [Node] = []
+        for node in nodes.prefix(nodeCount).reversed() where needed.contains(node.output) {
+            kept.append(node)
+            needed.formUnion(node.inputs)
+        }
+        return kept.reversed()
     }
 }
 
@@ -177,7 +200,12 @@ private struct Lowering {
     }
 
     /// Records an activation's inferred shape, checking it against what the file declares (batch 1).
+    /// Each is written once: an operator output that is the model input, another operator's output or
+    /// a weight is refused.
     mutating func set(_ index: Int, shape: [Int], type: ElementType) throws {
+        guard graph.values[index] == nil, model.data(of: index) == nil else {
+            throw EngineError("tensor '\(tensor(index).name)' is written twice (the model input, a weight or another operator's output)")
+        }
         guard shape.allSatisfy({ $0 > 0 }) else { throw EngineError("tensor '\(tensor(index).name)' would have shape \(shape)") }
         let count = try elementCount(shape, of: tensor(index).name)
         let declared = tensor(index).shape
@@ -213,9 +241,15 @@ private struct Lowering {
         return v
     }
 
+    /// A tensor an operator requires: TFLite's −1 ("omitted") is refused where an input is not optional.
+    func required(_ index: Int) throws -> Tensor {
+        guard index >= 0 else { throw EngineError("a required input is omitted (tensor -1)") }
+        return tensor(index)
+    }
+
     /// A constant (weight) input of the expected rank, with data of exactly the right size.
     mutating func constant(_ index: Int, rank: Int, type expected: ElementType? = nil) throws -> Value {
-        let t = tensor(index)
+        let t = try required(index)
         guard let data = model.data(of: index) else { throw EngineError("'\(t.name)' must be a constant") }
         guard t.shape.count == rank else { throw EngineError("constant '\(t.name)' has shape \(t.shape); rank \(rank) expected") }
         let type = try elementType(index)
@@ -234,7 +268,7 @@ private struct Lowering {
     /// An int32 tensor whose value is known at load time.
     func integers(_ index: Int) throws -> [Int] {
         if let known = integers[index] { return known }
-        let t = tensor(index)
+        let t = try required(index)
         guard t.type == .int32, let data = model.data(of: index), data.count % 4 == 0 else {
             throw EngineError("'\(t.name)' must be a constant int32 tensor")
         }
@@ -278,8 +312,12 @@ private struct Lowering {
         case (.softmax, .softmax(let beta)):
             try operands(op, inputs: 1...1)
             guard beta == 1 else { throw EngineError("beta \(beta) is not supported (only 1)") }
-            let x = try activation(op.inputs[0])
-            try set(op.outputs[0], shape: x.shape, type: try elementType(op.outputs[0]))
+            let x = try activation(op.inputs[0]), type = try elementType(op.outputs[0])
+            // float to float in XNNPACK, uint8 to uint8 on the host (Engine): nothing in between.
+            guard x.type == type || (x.type.isQuint8 && type.isQuint8) else {
+                throw EngineError("input '\(x.name)' and output '\(tensor(op.outputs[0]).name)' differ in type")
+            }
+            try set(op.outputs[0], shape: x.shape, type: type)
             graph.nodes.append(.softmax(input: op.inputs[0], output: op.outputs[0]))
         case (.shape, _):
             try operands(op, inputs: 1...1)

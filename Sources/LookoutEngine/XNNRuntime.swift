@@ -60,7 +60,7 @@ final class XNNRuntime {
         }
         func optional(_ index: Int?) throws -> UInt32 { try index.map(value) ?? XNN_INVALID_VALUE_ID }
 
-        for node in graph.nodes.prefix(nodeCount) {
+        for node in graph.nodes(nodeCount, producing: outputIndex) {
             let status: xnn_status
             switch node {
             case .convolution(let c) where c.depthwise:

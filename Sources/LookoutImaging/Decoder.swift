@@ -1,3 +1,4 @@
+import CLinux
 import CSPNG
 import CTurboJPEG
 import Foundation
@@ -13,19 +14,23 @@ public enum ImageDecoder {
         let name = (path as NSString).lastPathComponent
         let data = try readFile(path)
         do { return try decode(data, name: name, minimumSide: minimumSide, crop: crop) } catch let error as ImageError {
-            throw ImageError(path, String(error.description.dropFirst(name.count + 2)))
+            throw ImageError(path, error.cause)
         }
     }
 
-    /// A file's bytes, or an error naming the file and the system's reason (errno).
+    /// A regular file's bytes, or an error naming the file and the system's reason (errno). Anything
+    /// else at the path (a FIFO, a device) is refused without reading, so it can never block.
     public static func readFile(_ path: String, maxBytes: Int = 256 << 20) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw ImageError(path, String(cString: strerror(errno))) }
+        var kind: UnsafePointer<CChar>?
+        let fd = clinux_open_regular(path, &kind)
+        guard fd >= 0 else {
+            throw ImageError(path, fd == -2 ? "\(kind.map { String(cString: $0) } ?? "not a file"), not a regular file"
+                                            : String(cString: strerror(errno)))
+        }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw ImageError(path, String(cString: strerror(errno))) }
-        guard info.st_mode & S_IFMT == S_IFREG else { throw ImageError(path, "not a regular file") }
-        guard Int(info.st_size) <= maxBytes else { throw ImageError(path, "file of \(info.st_size) bytes is too large for an image") }
+        guard Int(info.st_size) <= maxBytes else { throw ImageError(path, "file of \(info.st_size) bytes is too large") }
         var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
         var offset = 0
         while offset < bytes.count {
@@ -89,8 +94,9 @@ public enum ImageDecoder {
         }
         var pixels = [UInt8](repeating: 0, count: scaled.width * scaled.height * 3)
         // Stop on warnings too: libjpeg reports truncated data ("premature end") only as a warning.
+        // A progressive JPEG of more than 500 scans is refused: thousands of them burn CPU for nothing.
         let status = tjDecompress2(handle, bytes, UInt(bytes.count), &pixels, Int32(scaled.width), 0, Int32(scaled.height),
-                                   Int32(TJPF_RGB.rawValue), TJFLAG_STOPONWARNING)
+                                   Int32(TJPF_RGB.rawValue), TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS)
         guard status == 0 else { throw failure("corrupt or truncated JPEG data") }
         return RGBImage(width: scaled.width, height: scaled.height, pixels: pixels)
     }

@@ -53,7 +53,9 @@ public enum CropMode: Equatable, Sendable {
 /// A one-line error naming the image and the cause.
 public struct ImageError: Error, CustomStringConvertible {
     public let description: String
-    public init(_ name: String, _ cause: String) { description = "\(name): \(cause)" }
+    /// What went wrong, without the name.
+    public let cause: String
+    public init(_ name: String, _ cause: String) { (description, self.cause) = ("\(name): \(cause)", cause) }
 }
 
 /// A side×side grid of mean luma (0–255) over an image: what the motion gate compares. `luma(x, y)`

@@ -56,68 +56,93 @@ public struct ModelStore: Sendable {
     /// Installs a known model and its labels into the store, from `folder` or from the model's
     /// official address (with `download`). `verify` loads the candidate (the engine's check);
     /// nothing replaces an installed file until the new one has passed, and files are moved into
-    /// place atomically.
+    /// place atomically. Everything is staged inside the store (a folder only its owner may write,
+    /// held open: `StoreFolder`) under an unpredictable name; a download's sha256 is checked before
+    /// anything is taken from it, and from an archive only the model's own member is read.
     public func install(_ name: String, from folder: URL?, download: Download? = nil, verify: (URL) throws -> Int) throws -> URL {
-        let download = download ?? { url, _ in throw StoreError("\(url.absoluteString): no downloader here; install with --from DIR") }
         guard let known = Catalog.model(named: name) else {
             throw StoreError("unknown model '\(name)'; known: \(Catalog.models.map(\.name).joined(separator: ", "))")
         }
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let staging = directory.appendingPathComponent(".install-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+        return try install(known, from: folder, download: download, verify: verify)
+    }
+
+    public func install(_ known: KnownModel, from folder: URL?, download: Download? = nil, verify: (URL) throws -> Int) throws -> URL {
+        let download = download ?? { url, _ in throw StoreError("\(url.absoluteString): no downloader here; install with --from DIR") }
+        let store = try StoreFolder(directory)
+        let staging = try store.makeStaging(prefix: "install")
         defer { try? FileManager.default.removeItem(at: staging) }
 
         let candidate = staging.appendingPathComponent(known.file)
-        var pinned = true
         if let folder {
             try copy(folder.appendingPathComponent(known.file), to: candidate)
+            try check(candidate, name: known.file, sha256: known.sha256)
         } else {
-            guard let url = known.download else {
+            guard let url = known.download, let pinned = known.downloadSHA256 else {
                 throw StoreError("\(known.name) has no official download address; install it with --from DIR")
             }
-            pinned = known.downloadIsPinned
-            let fetched = try download(url, staging)
+            let fetched = try fetch(url, sha256: pinned, into: staging, download: download)
             if url.pathExtension == "tgz" {
-                try run("/bin/tar", ["-xzf", fetched.path, "-C", staging.path])
-                guard FileManager.default.fileExists(atPath: candidate.path) else {
-                    throw StoreError("\(url.absoluteString): archive has no \(known.file)")
-                }
-            } else {
+                try extract(known.file, from: fetched, named: Catalog.address(url).absoluteString, to: staging)
+            } else if fetched.lastPathComponent != known.file {
                 try FileManager.default.moveItem(at: fetched, to: candidate)
-            }
-        }
-        if pinned {
-            let digest = try sha256(of: candidate)
-            guard digest == known.sha256 else {
-                throw StoreError("\(known.file): sha256 \(digest) does not match the pinned \(known.sha256)")
             }
         }
         let classCount = try verify(candidate)
 
         // Labels are named by class count, so one file serves every model with that many classes.
         let labelsName = "imagenet_labels_\(classCount).txt"
-        let labelsTarget = directory.appendingPathComponent(labelsName)
+        let labelsTarget = store.path.appendingPathComponent(labelsName)
         let labelsCandidate = staging.appendingPathComponent(labelsName)
         if let folder, FileManager.default.fileExists(atPath: folder.appendingPathComponent(labelsName).path) {
             try copy(folder.appendingPathComponent(labelsName), to: labelsCandidate)
         } else if !FileManager.default.fileExists(atPath: labelsTarget.path) {
             guard folder == nil else { throw StoreError("\(folder!.path): no \(labelsName) for \(known.name)") }
-            let all = try Labels.load(download(Catalog.labels, staging))
+            let all = try Labels.load(fetch(Catalog.labels, sha256: Catalog.labelsSHA256, into: staging, download: download))
             let lines = classCount == all.count - 1 ? Array(all.dropFirst()) : all
             guard lines.count == classCount else {
                 throw StoreError("\(Catalog.labels.absoluteString): \(all.count) labels for \(classCount) classes")
             }
-            try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: labelsCandidate)
+            try StoreFolder.createFile(Data((lines.joined(separator: "\n") + "\n").utf8), in: staging, name: labelsName)
         }
         if FileManager.default.fileExists(atPath: labelsCandidate.path) {
             guard try Labels.load(labelsCandidate).count == classCount else {
                 throw StoreError("\(labelsName): line count does not match the model's \(classCount) classes")
             }
-            try replace(labelsTarget, with: labelsCandidate)
+            try replace(store.path.appendingPathComponent(labelsName), with: labelsCandidate, shown: directory.appendingPathComponent(labelsName))
         }
         let target = directory.appendingPathComponent(known.file)
-        try replace(target, with: candidate)
+        try replace(store.path.appendingPathComponent(known.file), with: candidate, shown: target)
         return target
+    }
+
+    /// Downloads `url` (or its mirror) into `staging` and checks it against `sha256` before anything reads it.
+    private func fetch(_ url: URL, sha256 pinned: String, into staging: URL, download: Download) throws -> URL {
+        let address = Catalog.address(url)
+        let file = try download(address, staging)
+        try check(file, name: address.absoluteString, sha256: pinned)
+        return file
+    }
+
+    private func check(_ file: URL, name: String, sha256 pinned: String) throws {
+        let digest = try sha256(of: file)
+        guard digest == pinned else {
+            throw StoreError("\(name): sha256 \(digest) does not match the pinned \(pinned) (corrupt or altered); nothing installed")
+        }
+    }
+
+    /// Reads the one member `file` (at the top of the archive, or under `./`) out of a verified
+    /// .tgz into `staging`. tar writes it to a pipe (-O), so nothing else in the archive is ever
+    /// written anywhere; member names are checked first all the same.
+    private func extract(_ file: String, from archive: URL, named name: String, to staging: URL) throws {
+        let members = String(decoding: try run("/bin/tar", ["-tzf", "-"], input: archive), as: UTF8.self)
+            .split(separator: "\n").map(String.init)
+        if let bad = members.first(where: { $0.hasPrefix("/") || $0.split(separator: "/").contains("..") }) {
+            throw StoreError("\(name): archive member '\(bad)' points outside the archive; nothing installed")
+        }
+        guard let member = members.first(where: { $0 == file || $0 == "./" + file }) else {
+            throw StoreError("\(name): archive has no \(file)")
+        }
+        try StoreFolder.createFile(try run("/bin/tar", ["-xzOf", "-", "--", member], input: archive), in: staging, name: file)
     }
 
     private func copy(_ source: URL, to target: URL) throws {
@@ -127,21 +152,28 @@ public struct ModelStore: Sendable {
     }
 
     /// rename(2) within one folder: readers see the old file or the new one, never half of one.
-    private func replace(_ target: URL, with source: URL) throws {
+    private func replace(_ target: URL, with source: URL, shown: URL) throws {
         guard rename(source.path, target.path) == 0 else {
-            throw StoreError("\(target.path): cannot install (\(String(cString: strerror(errno))))")
+            throw StoreError("\(shown.path): cannot install (\(String(cString: strerror(errno))))")
         }
     }
 
-    private func run(_ tool: String, _ arguments: [String]) throws {
-        let process = Process()
+    /// Runs a tool on `input` (its stdin: the staging folder's path means nothing to another
+    /// process) and returns what it printed; a failure is one line with its status.
+    private func run(_ tool: String, _ arguments: [String], input: URL) throws -> Data {
+        let process = Process(), output = Pipe()
         process.executableURL = URL(fileURLWithPath: tool)
         process.arguments = arguments
+        process.standardInput = try FileHandle(forReadingFrom: input)
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
         try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             throw StoreError("\(tool) \(arguments.joined(separator: " ")) failed with status \(process.terminationStatus)")
         }
+        return data
     }
 }
 

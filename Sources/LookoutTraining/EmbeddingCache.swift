@@ -1,5 +1,6 @@
 import LookoutDigest
 import Foundation
+import LookoutModels
 
 /// Embeddings on disk, keyed by the image file's content hash and a variant (0: the image, 1…: augmented
 /// views), in one file per base model and preprocessing. A changed file has a new hash, so it is simply
@@ -94,10 +95,12 @@ public final class EmbeddingCache {
 }
 
 /// Whole-file writes that never leave a half-written file: temporary file, fsync, rename, fsync folder.
+/// The temporary file has an unpredictable name and is created exclusively, never through a link
+/// (O_EXCL | O_NOFOLLOW): someone who may write the folder cannot make us write elsewhere.
 public enum AtomicFile {
     public static func write(_ data: Data, to url: URL) throws {
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(randomHex())")
+        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw TrainingError("\(temporary.path): cannot create (\(String(cString: strerror(errno))))") }
         var failure: String?
         data.withUnsafeBytes { raw in

@@ -60,25 +60,32 @@ public final class EmbeddingExtractor {
     }
 
     /// `views(i)` says which views image i needs. `progress(done, total)` is called after each image.
+    /// The cache is saved every `checkpointEvery` new embeddings, so a killed run keeps most of its
+    /// work; a checkpoint that cannot be saved stops the run with that error (the final save would
+    /// fail the same way, after all the work).
     public func run(_ paths: [String], views: (Int) -> [View], progress: @escaping (Int, Int) -> Void,
-                    shouldStop: @escaping () -> Bool = { false }) throws -> Result {
+                    shouldStop: @escaping () -> Bool = { false }, checkpointEvery: Int = 1000) throws -> Result {
         let needed = paths.indices.map(views)
         let state = SharedState(count: paths.count)
         var engines: [Engine] = []
-        for _ in 0..<min(workers, max(1, paths.count)) { engines.append(try Engine(contentsOf: modelURL)) }
+        for _ in 0..<min(workers, max(1, paths.count)) {
+            // Each worker runs one runtime: built now, the model file's bytes freed once it is packed.
+            let engine = try Engine(contentsOf: modelURL)
+            try engine.prepare(preprocessing.pooling, releasingModel: true)
+            engines.append(engine)
+        }
         DispatchQueue.concurrentPerform(iterations: engines.count) { worker in
             let engine = engines[worker]
-            while !shouldStop(), let i = state.next() {
+            while !shouldStop(), state.checkpointFailure == nil, let i = state.next() {
                 let outcome = embed(paths[i], views: needed[i], engine: engine)
-                state.finish(i, outcome)
-                progress(state.done, paths.count)
-                // Checkpoint now and then, so a killed run keeps most of its work.
-                if cache.unsaved >= 1000, state.saving.try() {
-                    try? cache.save()
+                progress(state.finish(i, outcome), paths.count)
+                if cache.unsaved >= checkpointEvery, state.saving.try() {
+                    do { try cache.save() } catch { state.checkpointFailed(error) }
                     state.saving.unlock()
                 }
             }
         }
+        if let failure = state.checkpointFailure { throw failure }
         if cache.unsaved > 0 { try cache.save() }
         return state.result
     }
@@ -135,30 +142,37 @@ public final class EmbeddingExtractor {
         private let lock = NSLock()
         let saving = NSLock()
         private var cursor = 0
-        private(set) var done = 0
-        private(set) var result: Result
+        private var done = 0
+        private var failure: Error?
+        private var outcomes: Result
 
-        init(count: Int) { result = Result(embeddings: Array(repeating: nil, count: count), failures: [:]) }
+        init(count: Int) { outcomes = Result(embeddings: Array(repeating: nil, count: count), failures: [:]) }
+
+        var result: Result { lock.withLock { outcomes } }
+        var checkpointFailure: Error? { lock.withLock { failure } }
+        func checkpointFailed(_ error: Error) { lock.withLock { failure = failure ?? error } }
 
         func next() -> Int? {
             lock.withLock {
-                guard cursor < result.embeddings.count else { return nil }
+                guard cursor < outcomes.embeddings.count else { return nil }
                 defer { cursor += 1 }
                 return cursor
             }
         }
 
-        func finish(_ i: Int, _ outcome: Outcome) {
+        /// Records image i's outcome; returns how many images are done.
+        func finish(_ i: Int, _ outcome: Outcome) -> Int {
             lock.withLock {
                 done += 1
                 switch outcome {
                 case .embedded(let vectors, let computed, let reused):
-                    result.embeddings[i] = vectors
-                    result.computed += computed
-                    result.reused += reused
+                    outcomes.embeddings[i] = vectors
+                    outcomes.computed += computed
+                    outcomes.reused += reused
                 case .failed(let reason):
-                    result.failures[i] = reason
+                    outcomes.failures[i] = reason
                 }
+                return done
             }
         }
     }

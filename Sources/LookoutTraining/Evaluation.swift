@@ -21,13 +21,13 @@ public struct Evaluation: Codable, Sendable {
     public var mistakes: [Mistake]
 
     /// `items`: (caller's index, embedding, true label).
-    public init(head: Head, items: [(index: Int, embedding: [Float], label: Int)]) {
+    public init(head: Head, items: [(index: Int, embedding: [Float], label: Int)]) throws {
         let k = head.labels.count
         var confusion = Array(repeating: Array(repeating: 0, count: k), count: k)
         var hits1 = 0, hits5 = 0
         var mistakes: [Mistake] = []
         for item in items {
-            let scores = head.scores(for: item.embedding)
+            let scores = try head.scores(for: item.embedding)
             let ranked = scores.indices.sorted { scores[$0] > scores[$1] }
             confusion[item.label][ranked[0]] += 1
             if ranked[0] == item.label { hits1 += 1 } else {

@@ -85,9 +85,12 @@ public struct Head: Sendable {
         (self.manifest, self.weights, self.bias, self.preprocessing) = (manifest, weights, bias, preprocessing)
     }
 
-    /// softmax(W·e + b)
-    public func scores(for embedding: [Float]) -> [Float] {
+    /// softmax(W·e + b). An embedding of another length than the weights' rows is refused, never read past.
+    public func scores(for embedding: [Float]) throws -> [Float] {
         let k = bias.count, d = embedding.count
+        guard k > 0, weights.count == k * d else {
+            throw TrainingError("head has \(k) × \(weights.count / max(k, 1)) weights; the embedding has \(d) values")
+        }
         var logits = bias
         cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(k), Int32(d), 1, weights, Int32(d), embedding, 1, 1, &logits, 1)
         let top = logits.max() ?? 0
@@ -98,45 +101,141 @@ public struct Head: Sendable {
 
     // MARK: - files
 
-    /// Loads `directory` and checks that it belongs to the base model with `modelSHA256`.
-    public static func load(_ directory: URL, baseModelSHA256: String, baseModelName: String) throws -> Head {
+    /// Loads `directory` and checks every part of it against itself and against the base model: the
+    /// base model's name and sha256 (public, so only a guard against mix-ups), and structurally the
+    /// embedding length (`baseEmbeddingSize`, the model's global-pool width, × the pooling's factor),
+    /// the weights' shape, file name, digest and values. A hostile bundle gets an error, never a read
+    /// past the weights.
+    public static func load(_ directory: URL, baseModelSHA256: String, baseModelName: String, baseEmbeddingSize: Int?) throws -> Head {
         let name = directory.path
         let manifest: HeadManifest
-        do {
-            manifest = try decoder.decode(HeadManifest.self, from: Data(contentsOf: directory.appendingPathComponent("head.json")))
-        } catch {
+        let json: [UInt8]
+        do { json = try ImageDecoder.readFile(directory.appendingPathComponent("head.json").path, maxBytes: 64 << 20) } catch let error as ImageError {
+            throw TrainingError("\(name): not a head bundle (head.json: \(error.cause))")
+        }
+        do { manifest = try decoder.decode(HeadManifest.self, from: Data(json)) } catch {
             throw TrainingError("\(name): not a head bundle (head.json: \(describe(error)))")
+        }
+        guard manifest.format == "lookout-head", manifest.version == 1 else {
+            throw TrainingError("\(name): head.json: format \(manifest.format) version \(manifest.version) is not lookout-head version 1")
         }
         guard manifest.baseModel.sha256 == baseModelSHA256 else {
             throw TrainingError("\(name): head was trained on \(manifest.baseModel.file) (sha256 \(manifest.baseModel.sha256)), "
                                 + "not \(baseModelName) (sha256 \(baseModelSHA256))")
         }
-        let file = directory.appendingPathComponent(manifest.weights.file)
-        guard let data = try? Data(contentsOf: file) else { throw TrainingError("\(file.path): cannot read") }
+        let k = manifest.labels.count, d = manifest.embeddingSize
+        guard k >= 1, Set(manifest.labels).count == k else {
+            throw TrainingError("\(name): head.json: labels must be at least one and all different (\(k) given)")
+        }
+        let preprocessing = try Preprocessing(cropName: manifest.input.crop, pooling: manifest.pooling, bundle: name)
+        guard let width = baseEmbeddingSize else {
+            throw TrainingError("\(name): \(baseModelName) has no global pooling layer for a head to read")
+        }
+        let expected = preprocessing.pooling == .averageAndMax ? 2 * width : width
+        guard d == expected else {
+            throw TrainingError("\(name): head.json: embedding_size \(d) does not fit \(baseModelName), whose "
+                                + "\(preprocessing.pooling.rawValue) embedding has \(expected) values")
+        }
+        let weightsName = manifest.weights.file
+        guard !weightsName.isEmpty, weightsName != ".", weightsName != "..", !weightsName.contains("/"), !weightsName.contains("\0") else {
+            throw TrainingError("\(name): head.json: weights.file must name a file inside the bundle")
+        }
+        let file = directory.appendingPathComponent(weightsName)
+        let data: [UInt8]
+        do { data = try ImageDecoder.readFile(file.path) } catch { throw TrainingError("\(error)") }
         guard SHA256.hash(data: data).hexString == manifest.weights.sha256 else {
             throw TrainingError("\(file.path): sha256 does not match head.json (incomplete or altered)")
         }
-        let tensors = try SafeTensors.read([UInt8](data), name: file.path)
-        let k = manifest.labels.count, d = manifest.embeddingSize
+        let tensors = try SafeTensors.read(data, name: file.path)
         guard let w = tensors["weight"], w.shape == [k, d], let b = tensors["bias"], b.shape == [k] else {
             throw TrainingError("\(file.path): expected weight [\(k), \(d)] and bias [\(k)]")
         }
-        let preprocessing = try Preprocessing(cropName: manifest.input.crop, pooling: manifest.pooling, bundle: name)
+        guard w.values.allSatisfy(\.isFinite), b.values.allSatisfy(\.isFinite) else {
+            throw TrainingError("\(file.path): weights that are not finite numbers")
+        }
         return Head(manifest: manifest, weights: w.values, bias: b.values, preprocessing: preprocessing)
     }
 
-    /// Writes the bundle (head.json, weights, and any `extras` such as reports) into a staging folder
-    /// beside `directory`, then swaps it in with one rename: readers see the old bundle or the new one.
+    /// The files a bundle may hold: replacing a bundle removes these and nothing else.
+    public static let bundleFiles: Set<String> = ["head.json", HeadManifest.weightsFile, "report.json", "report.html"]
+
+    /// Refuses `output` unless it is absent or a head bundle (a folder of bundle files only, head.json
+    /// among them), and when it is or would be inside `data`: whatever else is there is the user's.
+    public static func checkOutput(_ output: URL, data: URL? = nil) throws {
+        var info = stat()
+        if lstat(output.path, &info) == 0 {
+            let type = info.st_mode & S_IFMT
+            guard type == S_IFDIR else {
+                let what = type == S_IFLNK ? "a symbolic link" : type == S_IFREG ? "a file" : "not a folder"
+                throw TrainingError("\(output.path): exists and is \(what), not a head bundle; nothing was changed")
+            }
+            let entries: [String]
+            do { entries = try FileManager.default.contentsOfDirectory(atPath: output.path) } catch {
+                throw TrainingError("\(output.path): cannot list (\(describe(error)))")
+            }
+            let foreign = entries.filter { name in
+                var entry = stat()
+                return !bundleFiles.contains(name) || lstat(output.appendingPathComponent(name).path, &entry) != 0
+                    || entry.st_mode & S_IFMT != S_IFREG
+            }.sorted()
+            guard entries.contains("head.json"), foreign.isEmpty else {
+                let holds = foreign.isEmpty ? "has no head.json" : "holds \(foreign.prefix(3).joined(separator: ", "))"
+                    + (foreign.count > 3 ? " and \(foreign.count - 3) more" : "")
+                throw TrainingError("\(output.path): exists and is not a head bundle (it \(holds)); nothing was changed")
+            }
+        } else if errno != ENOENT {
+            throw TrainingError("\(output.path): \(String(cString: strerror(errno)))")
+        }
+        if let data, let folder = resolved(data) {
+            let target = resolved(output) ?? output.standardized.path
+            guard target != folder, !target.hasPrefix(folder.hasSuffix("/") ? folder : folder + "/") else {
+                throw TrainingError("\(output.path): is inside the dataset \(data.path); write the head elsewhere")
+            }
+        }
+    }
+
+    /// `url` with symbolic links and `..` resolved, also when its last parts do not exist yet.
+    static func resolved(_ url: URL) -> String? {
+        var existing = url.path, rest: [String] = []
+        while true {
+            if let real = realpath(existing, nil) {
+                defer { free(real) }
+                let base = URL(fileURLWithPath: String(cString: real))
+                return rest.reversed().reduce(base) { $0.appendingPathComponent($1) }.standardized.path
+            }
+            let parent = (existing as NSString).deletingLastPathComponent
+            guard errno == ENOENT, parent != existing, !parent.isEmpty else { return nil }
+            rest.append((existing as NSString).lastPathComponent)
+            existing = parent
+        }
+    }
+
+    /// Writes the bundle (head.json, weights, and any `extras` such as reports) into a fresh staging
+    /// folder beside `directory`, then swaps it in with one rename: readers see the old bundle or the
+    /// new one. Only a head bundle is ever replaced (`checkOutput`), and of the old one only its
+    /// bundle files are removed.
     public func write(to directory: URL, extras: [String: Data] = [:]) throws -> HeadManifest {
+        precondition(extras.keys.allSatisfy(Self.bundleFiles.contains), "extras must be bundle files")
+        try Self.checkOutput(directory)
         let fm = FileManager.default
         let parent = directory.deletingLastPathComponent()
         try? fm.createDirectory(at: parent, withIntermediateDirectories: true)
-        let staging = parent.appendingPathComponent(".\(directory.lastPathComponent).partial-\(getpid())")
-        try? fm.removeItem(at: staging)
-        do { try fm.createDirectory(at: staging, withIntermediateDirectories: true) } catch {
-            throw TrainingError("\(parent.path): cannot create the bundle (\(describe(error)))")
+        var template = Array(parent.appendingPathComponent(".\(directory.lastPathComponent).partial-XXXXXX").path.utf8CString)
+        guard let made = mkdtemp(&template) else {
+            throw TrainingError("\(parent.path): cannot create the bundle (\(String(cString: strerror(errno))))")
         }
-        defer { try? fm.removeItem(at: staging) }
+        let staging = URL(fileURLWithPath: String(cString: made))
+        chmod(made, 0o755)  // mkdtemp's 0700 would keep lookoutd's user out of a bundle root installs
+        var swapped = false
+        defer {
+            if swapped {
+                // The old bundle: its files, then the folder if nothing else appeared in it meanwhile.
+                for name in Self.bundleFiles { unlink(staging.appendingPathComponent(name).path) }
+                rmdir(staging.path)
+            } else {
+                try? fm.removeItem(at: staging)
+            }
+        }
 
         let weightsData = Data(SafeTensors.write(["weight": (weights, [bias.count, weights.count / max(bias.count, 1)]),
                                                   "bias": (bias, [bias.count])]))
@@ -149,10 +248,12 @@ public struct Head: Sendable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try AtomicFile.write(try encoder.encode(manifest), to: staging.appendingPathComponent("head.json"))
 
+        try Self.checkOutput(directory)
         if fm.fileExists(atPath: directory.path) {
             guard clinux_exchange_paths(staging.path, directory.path) == 0 else {
                 throw TrainingError("\(directory.path): cannot replace (\(String(cString: strerror(errno))))")
             }
+            swapped = true
         } else {
             guard rename(staging.path, directory.path) == 0 else {
                 throw TrainingError("\(directory.path): cannot create (\(String(cString: strerror(errno))))")
@@ -214,9 +315,14 @@ enum SafeTensors {
         var out: [String: (values: [Float], shape: [Int])] = [:]
         for (tensor, entry) in header {
             let range = entry.data_offsets
-            let count = entry.shape.reduce(1, *)
-            guard entry.dtype == "F32", range.count == 2, range[0] >= 0, range[1] - range[0] == count * 4,
-                  range[1] <= data.count else {
+            // Shapes are untrusted: a product that overflows is as wrong as one that does not fit.
+            let count = entry.shape.reduce(Optional(1)) { product, dim in
+                guard let product, dim >= 0 else { return nil }
+                let (next, overflow) = product.multipliedReportingOverflow(by: dim)
+                return overflow || next > data.count / 4 ? nil : next
+            }
+            guard entry.dtype == "F32", let count, range.count == 2, range[0] >= 0, range[1] >= range[0],
+                  range[1] <= data.count, range[1] - range[0] == count * 4 else {
                 throw TrainingError("\(name): tensor \(tensor) does not fit the file")
             }
             let start = data.startIndex + range[0]

@@ -60,6 +60,8 @@ public enum Retrainer {
             clock = Date()
         }
 
+        // Before any work: an output that is not a head bundle, or lies in the dataset, is refused.
+        try Head.checkOutput(o.output, data: o.data)
         let dataset = try Dataset.scan(o.data, validationPercent: o.validationPercent, seed: o.seed)
         guard dataset.labels.count >= 2 else {
             throw TrainingError("\(o.data.path): \(dataset.labels.count) label with images; a head needs at least 2")
@@ -109,8 +111,8 @@ public enum Retrainer {
                            validationImages: validation.count),
             created: ISO8601DateFormatter().string(from: Date()), lookoutVersion: version)
         let head = Head(manifest: manifest, weights: fit.weights, bias: fit.bias, preprocessing: o.preprocessing)
-        let trainEvaluation = Evaluation(head: head, items: train)
-        let validationEvaluation = validation.isEmpty ? nil : Evaluation(head: head, items: validation)
+        let trainEvaluation = try Evaluation(head: head, items: train)
+        let validationEvaluation = validation.isEmpty ? nil : try Evaluation(head: head, items: validation)
         manifest.metrics.trainTop1 = trainEvaluation.top1
         manifest.metrics.validationTop1 = validationEvaluation?.top1
         manifest.metrics.validationTop5 = validationEvaluation?.top5

@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 
 /// Per-tensor or per-channel affine quantization: real = scale × (q − zeroPoint).
@@ -27,45 +28,60 @@ public struct Operator: Sendable {
 }
 
 /// The file bytes, kept alive as long as anything (tensor data handed to XNNPACK) points into them.
+/// They live in memory of their own, read from the file rather than mapped: a model file truncated or
+/// rewritten after loading cannot fault the reader (SIGBUS). Once XNNPACK has packed its own copy of
+/// the weights, `release()` frees them.
 public final class ModelBytes: @unchecked Sendable {
-    public let pointer: UnsafeMutableRawBufferPointer
+    public private(set) var pointer: UnsafeMutableRawBufferPointer
+    /// The file's size, also after `release()`.
+    public let count: Int
+    public private(set) var isReleased = false
 
     /// Copies `data` into 64-byte aligned memory so that weight buffers (16-byte aligned in the file
     /// by the TFLite converter) stay aligned for vector loads.
     public init(_ data: Data) {
         pointer = .allocate(byteCount: max(data.count, 1), alignment: 64)
         _ = data.copyBytes(to: pointer)
+        count = pointer.count
     }
 
-    /// Maps the file read-only (page-aligned, so the weights stay aligned). Its pages are the
-    /// file's: once XNNPACK has packed its own copy of the weights, `dropResidentPages()` hands
-    /// them back to the kernel, which reads them again from the file should anything look.
-    public init(mapping path: String) throws {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw ModelError("cannot read: \(String(cString: strerror(errno)))") }
+    /// Reads the regular file at `path` (anything else is refused without blocking).
+    public init(reading path: String, maxBytes: Int = 1 << 31) throws {
+        var kind: UnsafePointer<CChar>?
+        let fd = clinux_open_regular(path, &kind)
+        guard fd >= 0 else {
+            throw ModelError("cannot read: " + (fd == -2 ? "\(kind.map { String(cString: $0) } ?? "not a file"), not a regular file"
+                                                       : String(cString: strerror(errno))))
+        }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw ModelError("cannot read: \(String(cString: strerror(errno)))") }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw ModelError("cannot read: not a regular file") }
         guard info.st_size > 0 else { throw ModelError("file is 0 bytes, too short") }
-        let size = Int(info.st_size)
-        let start = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
-        guard let start, start != MAP_FAILED else { throw ModelError("cannot map: \(String(cString: strerror(errno)))") }
-        pointer = UnsafeMutableRawBufferPointer(start: start, count: size)
-        mapped = true
+        guard info.st_size <= maxBytes else { throw ModelError("file of \(info.st_size) bytes is too large for a model") }
+        count = Int(info.st_size)
+        pointer = .allocate(byteCount: count, alignment: 64)
+        var offset = 0
+        while offset < count {
+            let n = read(fd, pointer.baseAddress! + offset, count - offset)
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else {
+                let cause = n == 0 ? "file shrank while being read" : String(cString: strerror(errno))
+                pointer.deallocate()
+                throw ModelError("cannot read: \(cause)")
+            }
+            offset += n
+        }
     }
 
-    private var mapped = false
-
-    /// Lets the kernel drop the file's pages from memory (mapped files only; a no-op otherwise).
-    public func dropResidentPages() {
-        if mapped { madvise(pointer.baseAddress, pointer.count, MADV_DONTNEED) }
+    /// Frees the bytes: nothing may read the model's tensor data after this.
+    public func release() {
+        guard !isReleased else { return }
+        pointer.deallocate()
+        pointer = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+        isReleased = true
     }
 
-    public var count: Int { pointer.count }
-    deinit {
-        if mapped { munmap(pointer.baseAddress, pointer.count) } else { pointer.deallocate() }
-    }
+    deinit { release() }
 }
 
 public struct ModelError: Error, CustomStringConvertible {
@@ -86,7 +102,7 @@ public struct Model: @unchecked Sendable {
     public let buffers: [Range<Int>]
 
     public static func load(contentsOf url: URL) throws -> Model {
-        try Model(bytes: ModelBytes(mapping: url.path))
+        try Model(bytes: ModelBytes(reading: url.path))
     }
 
     public init(bytes: ModelBytes) throws {
@@ -177,8 +193,9 @@ public struct Model: @unchecked Sendable {
         return Tensor(name: name, shape: shape, type: type, buffer: buffer, quantization: quantization)
     }
 
-    /// The constant data of tensor `index`, or nil when it has none (an activation).
+    /// The constant data of tensor `index`, or nil when it has none (an activation) or the bytes were released.
     public func data(of index: Int) -> UnsafeRawBufferPointer? {
+        guard !bytes.isReleased else { return nil }
         let range = buffers.indices.contains(tensors[index].buffer) ? buffers[tensors[index].buffer] : 0..<0
         guard !range.isEmpty else { return nil }
         return UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes.pointer)[range])

@@ -51,7 +51,8 @@ struct Classify: ParsableCommand {
     func run() throws {
         let (url, engine) = try modelOptions.load()
         let trained = try head.map {
-            try Head.load(URL(fileURLWithPath: $0), baseModelSHA256: try sha256(of: url), baseModelName: url.lastPathComponent)
+            try Head.load(URL(fileURLWithPath: $0), baseModelSHA256: try sha256(of: url), baseModelName: url.lastPathComponent,
+                          baseEmbeddingSize: engine.embeddingSize)
         }
         let names = try trained?.labels ?? loadLabels(model: url, classCount: engine.classCount)
         var failures = 0
@@ -60,7 +61,7 @@ struct Classify: ParsableCommand {
                 let start = now()
                 let framing = crop?.mode ?? trained?.preprocessing.crop ?? .standard
                 let pixels = try ImagePreprocessor.load(file: image, size: engine.input.width, crop: framing)
-                let scores = try trained.map { $0.scores(for: try engine.embedding(for: pixels.pixels, pooling: $0.preprocessing.pooling)) }
+                let scores = try trained.map { try $0.scores(for: try engine.embedding(for: pixels.pixels, pooling: $0.preprocessing.pooling)) }
                     ?? engine.scores(for: pixels.pixels)
                 let latency = milliseconds(now() - start)
                 let best = scores.indices.sorted { scores[$0] > scores[$1] }.prefix(top)
@@ -68,12 +69,12 @@ struct Classify: ParsableCommand {
                 if json {
                     try printJSON(Result(image: image, top: entries, latency_ms: latency))
                 } else {
-                    print("\(image) (\(String(format: "%.1f", latency)) ms)")
-                    for e in entries { print(String(format: "  %6.4f  %4d  %@", e.score, e.index, e.label)) }
+                    print("\(printable(image)) (\(String(format: "%.1f", latency)) ms)")
+                    for e in entries { print(String(format: "  %6.4f  %4d  ", e.score, e.index) + printable(e.label)) }
                 }
             } catch {
                 failures += 1
-                FileHandle.standardError.write(Data("lookout: \(error)\n".utf8))
+                FileHandle.standardError.write(Data("lookout: \(printable("\(error)"))\n".utf8))
             }
         }
         if failures > 0 { throw ExitCode(1) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LookoutEngine
 import LookoutTraining
 
 struct Eval: ParsableCommand {
@@ -24,7 +25,10 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         let (modelURL, modelSHA) = try common.resolveModel()
-        let trained = try Head.load(URL(fileURLWithPath: head), baseModelSHA256: modelSHA, baseModelName: modelURL.lastPathComponent)
+        let base: Engine
+        do { base = try Engine(contentsOf: modelURL) } catch { throw CLIError("\(modelURL.path): \(error)") }
+        let trained = try Head.load(URL(fileURLWithPath: head), baseModelSHA256: modelSHA, baseModelName: modelURL.lastPathComponent,
+                                    baseEmbeddingSize: base.embeddingSize)
         let dataset = try Dataset.scan(URL(fileURLWithPath: common.data), validationPercent: 0, labels: trained.labels)
         let known = dataset.images.enumerated().filter { $0.element.label >= 0 }
         let unknown = Set(dataset.images.filter { $0.label < 0 }.map { String($0.relativePath.split(separator: "/")[0]) }).sorted()
@@ -36,7 +40,7 @@ struct Eval: ParsableCommand {
         let result = try extractor.run(known.map(\.element.path), views: { _ in [.plain] }, progress: { done, _ in progress.update(done) })
         progress.end()
         let items = known.indices.compactMap { i in result.embeddings[i].map { (index: i, embedding: $0[0], label: known[i].element.label) } }
-        let evaluation = Evaluation(head: trained, items: items)
+        let evaluation = try Evaluation(head: trained, items: items)
         let perClass = Dictionary(uniqueKeysWithValues: trained.labels.enumerated().map {
             ($1, ClassResult(recall: evaluation.perClass[$0].recall, images: evaluation.perClass[$0].images))
         })
@@ -45,10 +49,10 @@ struct Eval: ParsableCommand {
         if json { try printJSON(report); return }
         print(String(format: "top-1 %.2f %%, top-5 %.2f %% on %d images (%d skipped)",
                      report.top1 * 100, report.top5 * 100, report.images, report.skipped))
-        for (i, reason) in result.failures.sorted(by: { $0.key < $1.key }) { print("  skipped \(known[i].element.relativePath): \(reason)") }
-        if !unknown.isEmpty { print("  labels the head does not know (left out): \(unknown.joined(separator: ", "))") }
+        for (i, reason) in result.failures.sorted(by: { $0.key < $1.key }) { print("  skipped \(printable(known[i].element.relativePath)): \(printable(reason))") }
+        if !unknown.isEmpty { print("  labels the head does not know (left out): \(unknown.map(printable).joined(separator: ", "))") }
         for (label, figures) in perClass.sorted(by: { ($0.value.recall ?? 2) < ($1.value.recall ?? 2) }).prefix(10) where figures.images > 0 {
-            print(String(format: "  %6.1f %%  %@ (%d images)", (figures.recall ?? 0) * 100, label, figures.images))
+            print(String(format: "  %6.1f %%  ", (figures.recall ?? 0) * 100) + "\(printable(label)) (\(figures.images) images)")
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LookoutEngine
 import LookoutModels
 import LookoutTraining
 
@@ -39,22 +40,23 @@ struct HeadCommand: ParsableCommand {
         func run() throws {
             let source = URL(fileURLWithPath: bundle)
             let modelURL = try ModelStore.standard().resolve(model)
-            let head = try Head.load(source, baseModelSHA256: try sha256(of: modelURL), baseModelName: modelURL.lastPathComponent)
-            let folder = URL(fileURLWithPath: heads)
+            let base: Engine
+            do { base = try Engine(contentsOf: modelURL) } catch { throw CLIError("\(modelURL.path): \(error)") }
+            let head = try Head.load(source, baseModelSHA256: try sha256(of: modelURL), baseModelName: modelURL.lastPathComponent,
+                                     baseEmbeddingSize: base.embeddingSize)
             let installName = name ?? source.standardized.lastPathComponent
-            guard !installName.isEmpty, !installName.contains("/"), installName != "current" else {
-                throw CLIError("\(installName): not a usable head name")
+            guard !installName.isEmpty, !installName.contains("/"), !installName.hasPrefix("."), installName != "current" else {
+                throw CLIError("\(printable(installName)): not a usable head name")
             }
-            do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
-                throw CLIError("\(folder.path): cannot create (\((error as NSError).localizedFailureReason ?? "\(error)"))")
-            }
-            let target = folder.appendingPathComponent(installName)
-            _ = try head.write(to: target)
+            // Written through the opened folder, which only root (or you) may write: lookoutd's user
+            // owns /var/lib/lookout and must not be able to redirect these writes.
+            let folder = try StoreFolder(URL(fileURLWithPath: heads))
+            let target = folder.url.appendingPathComponent(installName)
+            _ = try head.write(to: folder.path.appendingPathComponent(installName))
             // Repoint `current` with one rename, so lookoutd never sees it missing or half-made.
-            let current = folder.appendingPathComponent("current")
-            let staging = folder.appendingPathComponent(".current.tmp-\(getpid())")
-            unlink(staging.path)
-            guard symlink(installName, staging.path) == 0, rename(staging.path, current.path) == 0 else {
+            let current = folder.url.appendingPathComponent("current")
+            let staging = folder.path.appendingPathComponent(".current-\(randomHex())")
+            guard symlink(installName, staging.path) == 0, rename(staging.path, folder.path.appendingPathComponent("current").path) == 0 else {
                 let cause = String(cString: strerror(errno))
                 unlink(staging.path)
                 throw CLIError("\(current.path): cannot point at \(installName) (\(cause))")

@@ -76,18 +76,18 @@ struct Retrain: ParsableCommand {
         }
         func pct(_ v: Double?) -> String { v.map { String(format: "%.1f %%", $0 * 100) } ?? "–" }
         print("""
-            head written to \(output) (\(manifest.labels.count) labels, base \(manifest.baseModel.file))
+            head written to \(printable(output)) (\(manifest.labels.count) labels, base \(printable(manifest.baseModel.file)))
               top-1: training \(pct(report.trainTop1)), validation \(pct(report.validation?.top1)) \
             (top-5 \(pct(report.validation?.top5)))
               images: \(report.trainImages) training, \(report.validationImages) validation, \(report.skipped.count) skipped
               embeddings: \(report.embeddingsComputed) computed, \(report.embeddingsReused) from cache
               time: \(report.seconds.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.1f", $0.value)) s" }.joined(separator: ", ")); \
             total \(String(format: "%.1f", total)) s
-              report: \(output)/report.html
+              report: \(printable(output))/report.html
             """)
-        for skipped in report.skipped.prefix(10) { print("  skipped \(skipped.image): \(skipped.reason)") }
+        for skipped in report.skipped.prefix(10) { print("  skipped \(printable(skipped.image)): \(printable(skipped.reason))") }
         if report.skipped.count > 10 { print("  … and \(report.skipped.count - 10) more in report.json") }
-        for label in report.emptyLabels { print("  empty label folder: \(label)") }
+        for label in report.emptyLabels { print("  empty label folder: \(printable(label))") }
     }
 
     struct Summary: Encodable {

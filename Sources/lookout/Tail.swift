@@ -11,6 +11,13 @@ struct Tail: ParsableCommand {
             (a copy from another board, say). One readable line per event, or with --json the same JSON objects \
             lookoutd's stdout sink writes (fields that are null are left out). Needs read access to the journal \
             (root, or the systemd-journal or adm group).
+
+            Only entries lookoutd itself wrote are shown, judged on the fields journald sets and no client can \
+            forge: from the unit lookoutd.service or lookoutd@NAME.service (_SYSTEMD_UNIT), as the lookout user \
+            or root (_UID), by the lookoutd installed beside this program or /usr/bin/lookoutd (_EXE). Entries \
+            that merely say SYSLOG_IDENTIFIER=lookoutd (logger, systemd-cat) are left out. For a lookoutd run in \
+            the foreground, name its binary with --exe: its entries count from any unit, as root, lookout or you. \
+            Control characters in the text output are shown escaped (\\x1b, \\n).
             """)
 
     @Flag(name: .shortAndLong, help: "Keep waiting for new events.")
@@ -37,7 +44,14 @@ struct Tail: ParsableCommand {
     @Option(help: "Read the journal files in this folder instead of the local journal.")
     var directory: String?
 
+    @Option(help: ArgumentHelp("Also show entries from this lookoutd binary run in the foreground (outside its unit).",
+                               valueName: "path"))
+    var exe: [String] = []
+
     func validate() throws {
+        for path in exe where !FileManager.default.isExecutableFile(atPath: path) {
+            throw ValidationError("--exe \(printable(path)): not an executable file")
+        }
         if let since, Self.parseTime(since) == nil {
             throw ValidationError("--since \(since): not a time (use 2026-11-25T07:00:00Z, 2026-11-25, or an age such as 10m)")
         }
@@ -56,6 +70,7 @@ struct Tail: ParsableCommand {
     }
 
     func run() throws {
+        let trusted = TrustedWriter.standard(foreground: exe)
         let reader = try JournalReader(directory: directory)
         try reader.match("SYSLOG_IDENTIFIER", "lookoutd")
         for kind in ["started", "ended"] + (heartbeats ? ["heartbeat"] : []) {
@@ -72,13 +87,14 @@ struct Tail: ParsableCommand {
                 try reader.wait(seconds: 1)
                 continue
             }
+            guard trusted.admits(fields) else { continue }
             let record = EventSchema.record(fromJournal: fields)
             guard keep(record) else { continue }
             if json {
                 let data = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys, .withoutEscapingSlashes])
                 print(String(decoding: data, as: UTF8.self))
             } else {
-                let line = "\(time.string(from: date))  \(fields["MESSAGE"] ?? "")"
+                let line = "\(time.string(from: date))  \(printable(fields["MESSAGE"] ?? ""))"
                 print(colour ? Self.paint(line, event: record["event"] as? String) : line)
             }
             fflush(stdout)

@@ -7,7 +7,7 @@ import LookoutLifecycle
 import LookoutLog
 
 @main
-struct Lookoutd: AsyncParsableCommand {
+struct Lookoutd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lookoutd",
         abstract: "Watch a camera (or replay a folder of images) and report what it recognises.",
@@ -58,7 +58,29 @@ struct Lookoutd: AsyncParsableCommand {
         return settings
     }
 
-    func run() async throws {
+    /// Starts libdispatch's event-manager thread from the main thread, then runs the daemon in a
+    /// task. That thread (timers, signal sources) asks for nice −4, its user-interactive QoS, which
+    /// a process without CAP_SYS_NICE may not take ("Failed to set thread priority for worker
+    /// thread … errno=13" at every start); the unit starts lookoutd at nice −4 (`Nice=`), so a
+    /// manager thread made from the main thread keeps it without any privilege, while every
+    /// worker thread sets itself back to 0 (the daemon's work runs at normal priority). Made from a
+    /// worker thread instead, it would start at 0 and be refused.
+    func run() throws {
+        let manager = DispatchSource.makeTimerSource(queue: .main)
+        manager.setEventHandler {}
+        manager.resume()
+        let command = self
+        DispatchQueue.main.async {
+            manager.cancel()
+            Task.detached {
+                do { try await command.serve() } catch { Lookoutd.exit(withError: error) }
+                Lookoutd.exit()
+            }
+        }
+        dispatchMain()
+    }
+
+    func serve() async throws {
         let settings = try settings()
         let journal = JournalHealth()
         let logger = Logger(label: "lookoutd",
@@ -83,8 +105,7 @@ struct Lookoutd: AsyncParsableCommand {
                     logger.log(level: streaming ? .notice : .warning, "camera \(state)", metadata: ["message_id": "\(cameraID)"])
                     // Ready once the camera streams, or is known to be absent and being waited for.
                     ready.run()
-                },
-                onBadFrame: { logger.warning("camera: skipped frame: \($0)") })
+                })
         }
         let sink: EventSink = switch settings.eventsSink {
         case "journal": JournalSink(health: journal)

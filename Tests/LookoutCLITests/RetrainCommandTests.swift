@@ -99,3 +99,47 @@ final class RetrainCommandTests: XCTestCase {
         XCTAssertTrue(mismatch.stderr.contains("trained on mobilenet_v1_1.0_224.tflite"), mismatch.stderr)
     }
 }
+
+/// The commands that take untrusted inputs refuse hostile ones in one line on stderr, exit 1, and
+/// leave the user's files alone.
+final class HostileInputCommandTests: XCTestCase {
+    func testRetrainRefusesToReplaceAFolderOfUserFiles() throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-cli-output-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let documents = scratch.appendingPathComponent("documents")
+        try FileManager.default.createDirectory(at: documents, withIntermediateDirectories: true)
+        try Data("my thesis".utf8).write(to: documents.appendingPathComponent("thesis.txt"))
+        let run = try Run.executable("lookout", ["retrain", "--model", "mobilenet_v1_0.25_128_quant", "--data", Fixtures.shared.path,
+                                                 "--output", documents.path, "--cache", scratch.appendingPathComponent("cache").path])
+        XCTAssertEqual(run.status, 1)
+        XCTAssertEqual(run.stderr, "Error: \(documents.path): exists and is not a head bundle (it holds thesis.txt); nothing was changed\n")
+        XCTAssertEqual(try String(contentsOf: documents.appendingPathComponent("thesis.txt"), encoding: .utf8), "my thesis")
+    }
+
+    /// classify --head and eval with a head whose embedding_size the model does not have (100,000
+    /// labels × 1: once a read past the weights), and an image that is a FIFO.
+    func testClassifyAndEvalRefuseACraftedHeadAndAFIFO() throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-cli-head-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let head = scratch.appendingPathComponent("head")
+        try CraftedHead(labels: (0..<100_000).map { "label \($0)" }, embeddingSize: 1,
+                        baseModel: try Fixtures.model("mobilenet_v1_0.25_128_quant.tflite")).write(to: head)
+        let expected = "\(head.path): head.json: embedding_size 1 does not fit mobilenet_v1_0.25_128_quant.tflite, "
+            + "whose average+max embedding has 512 values"
+        let photo = try Fixtures.photo("cat.png").path
+        let classify = try Run.executable("lookout", ["classify", "--model", "mobilenet_v1_0.25_128_quant", "--head", head.path, photo])
+        XCTAssertEqual(classify.status, 1)
+        XCTAssertEqual(classify.stderr, "Error: \(expected)\n")
+        let eval = try Run.executable("lookout", ["eval", "--model", "mobilenet_v1_0.25_128_quant", "--head", head.path,
+                                                  "--data", scratch.path, "--cache", scratch.appendingPathComponent("cache").path])
+        XCTAssertEqual(eval.status, 1)
+        XCTAssertEqual(eval.stderr, "Error: \(expected)\n")
+
+        let fifo = scratch.appendingPathComponent("frame.jpg").path
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let blocked = try Run.executable("lookout", ["classify", "--model", "mobilenet_v1_0.25_128_quant", fifo, photo])
+        XCTAssertEqual(blocked.status, 1, "the FIFO fails, the photo is still classified")
+        XCTAssertEqual(blocked.stderr, "lookout: \(fifo): a FIFO, not a regular file\n")
+        XCTAssertTrue(blocked.stdout.contains(photo), blocked.stdout)
+    }
+}

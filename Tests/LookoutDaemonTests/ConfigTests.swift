@@ -42,7 +42,7 @@ final class ConfigTests: XCTestCase {
     func testErrorsNameFileAndKey() throws {
         let cases: [(String, String)] = [
             ("classify:\n  max_rte: 2\n", "unknown key classify.max_rte"),
-            ("classify:\n  max_rate: -1\n", "classify.max_rate: must be a number above 0.0 (got -1)"),
+            ("classify:\n  max_rate: -1\n", "classify.max_rate: must be a number from 0.0001 to 1000.0 (got -1)"),
             ("events:\n  threshold: lots\n", "events.threshold: must be a number from 0.0 to 1.0 (got lots)"),
             ("source:\n  replay_loop: maybe\n", "source.replay_loop: must be true or false (got maybe)"),
             ("events:\n  sink: syslog\n", "events.sink: must be one of stdout, jsonl, journal (got syslog)"),
@@ -54,7 +54,7 @@ final class ConfigTests: XCTestCase {
             ("motion:\n  threshold: 300\n", "motion.threshold: must be a number from 0.0 to 255.0 (got 300)"),
             ("motion:\n  enabled: sometimes\n", "motion.enabled: must be true or false (got sometimes)"),
             ("inbox:\n  uncertain_low: 0.7\n", "inbox.uncertain_high (0.6) must be at least inbox.uncertain_low (0.7)"),
-            ("inbox:\n  max_megabytes: 0\n", "inbox.max_megabytes: must be a number above 0.0 (got 0)"),
+            ("inbox:\n  max_megabytes: 0\n", "inbox.max_megabytes: must be a number from 0.001 to 10000000.0 (got 0)"),
         ]
         for (yaml, expected) in cases {
             let file = try write(yaml)
@@ -68,6 +68,33 @@ final class ConfigTests: XCTestCase {
         XCTAssertThrowsError(try DaemonConfig.load(file: nil, environment: ["LOOKOUT_CLASSIFY_TOP_K": "0"])) { error in
             XCTAssertTrue("\(error)".contains("classify.top_k"), "\(error)")
         }
+    }
+
+    /// Numbers that a bare "above 0" let through, and that then overflowed an integer conversion
+    /// (a sleep in nanoseconds, a byte count, a V4L2 frame rate): each is refused in one line naming
+    /// file, key and value. Every key's extremes still convert.
+    func testNumbersOutsideWhatTheirUsesHoldAreRefused() throws {
+        let cases = [("classify", "max_rate", "1e-12"), ("classify", "cpu_budget", "1e-300"), ("source", "replay_fps", "1e-12"),
+                     ("source", "fps", "1e19"), ("inbox", "max_megabytes", "1e13"), ("events", "heartbeat_seconds", "1e-320"),
+                     ("motion", "max_skip_seconds", "1e300"), ("classify", "max_rate", ".inf"), ("classify", "cpu_budget", ".nan")]
+        for (section, key, value) in cases {
+            let file = try write("\(section):\n  \(key): \(value)\n")
+            XCTAssertThrowsError(try DaemonConfig.load(file: file, environment: [:])) { error in
+                let line = "\(error)"
+                XCTAssertTrue(line.hasPrefix("\(file): \(section).\(key): must be a number from ") && line.hasSuffix("(got \(value))")
+                              && !line.contains("\n"), line)
+            }
+        }
+        // The extremes each use must hold: the slowest pace and smallest budget as a sleep in
+        // nanoseconds, the largest inbox in bytes, the fastest camera as a V4L2 rate.
+        let slowest = try DaemonConfig.load(file: try write("classify: {max_rate: 0.0001, cpu_budget: 0.01}\n"), environment: [:])
+        let wait = Pacer(maxRate: slowest.maxRate, cpuBudget: slowest.cpuBudget).delay(startedAt: 0, cpu: 60, now: 0, stretch: 4)
+        XCTAssertNotNil(UInt64(exactly: (wait * 1e9).rounded()))
+        let largest = try DaemonConfig.load(file: nil, environment: ["LOOKOUT_INBOX_MAX_MEGABYTES": "10000000", "LOOKOUT_SOURCE_FPS": "1000",
+                                                                     "LOOKOUT_SOURCE_REPLAY_FPS": "0.01"])
+        XCTAssertNotNil(Int(exactly: largest.inboxMaxMegabytes * 1_000_000))
+        XCTAssertNotNil(UInt32(exactly: largest.sourceFPS.rounded()))
+        XCTAssertNotNil(UInt64(exactly: (1 / largest.sourceReplayFPS * 1e9).rounded()))
     }
 
     func testPacerKeepsRateAndBudget() {

@@ -26,9 +26,10 @@ final class HeadFramingTests: XCTestCase {
         options.validationPercent = 0
         final class Silent: ProgressSink { func begin(_: String, total: Int) {}; func update(_: Int) {}; func end() {} }
         _ = try Retrainer.run(options, progress: Silent())
-        let head = try Head.load(options.output, baseModelSHA256: sha, baseModelName: model.lastPathComponent)
-
         let engine = try Engine(contentsOf: model)
+        let head = try Head.load(options.output, baseModelSHA256: sha, baseModelName: model.lastPathComponent,
+                                 baseEmbeddingSize: engine.embeddingSize)
+
         XCTAssertEqual(Labeller(engine: engine, head: nil, labels: [], topK: 1).framing, Framing(size: 128, crop: .standard),
                        "ImageNet labels: the centre crop MobileNet was evaluated with")
         let labeller = Labeller(engine: engine, head: head, labels: head.labels, topK: 2)
@@ -38,7 +39,7 @@ final class HeadFramingTests: XCTestCase {
         // the same scores as the head applied by hand to the whole picture.
         let photo = try ImageDecoder.decode(file: Fixtures.photo("hot_dog.jpg").path)
         let frame = try ImagePreprocessor.load(file: Fixtures.photo("hot_dog.jpg").path, framing: labeller.framing)
-        let byHand = head.scores(for: try engine.embedding(for: frame.pixels, pooling: .averageAndMax))
+        let byHand = try head.scores(for: try engine.embedding(for: frame.pixels, pooling: .averageAndMax))
         let top = try labeller.top(frame.pixels)
         XCTAssertEqual(top.first?.label, "hotdogs")
         XCTAssertEqual(top.first?.score ?? 0, byHand.max() ?? -1, accuracy: 1e-6)

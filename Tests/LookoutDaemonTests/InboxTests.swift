@@ -64,7 +64,7 @@ final class InboxTests: XCTestCase {
         }
         let run = try Run.executable("lookoutd", ["--source", replay, "--model", "mobilenet_v1_0.25_128_quant"], environment: [
             "LOOKOUT_INBOX_PATH": path, "LOOKOUT_INBOX_MIN_INTERVAL_SECONDS": "0", "LOOKOUT_INBOX_UNCERTAIN_LOW": "0",
-            "LOOKOUT_INBOX_UNCERTAIN_HIGH": "1", "LOOKOUT_SOURCE_REPLAY_LOOP": "false", "LOOKOUT_SOURCE_REPLAY_FPS": "20",
+            "LOOKOUT_INBOX_UNCERTAIN_HIGH": "1", "LOOKOUT_SOURCE_REPLAY_LOOP": "false", "LOOKOUT_SOURCE_REPLAY_FPS": "0",
             "LOOKOUT_CLASSIFY_MAX_RATE": "50", "LOOKOUT_CLASSIFY_CPU_BUDGET": "2", "LOOKOUT_EVENTS_HEARTBEAT_SECONDS": "0.1",
             "LOOKOUT_EVENTS_MIN_FRAMES": "1", "LOOKOUT_EVENTS_WINDOW": "1", "LOOKOUT_EVENTS_THRESHOLD": "0.2",
         ])
@@ -75,8 +75,8 @@ final class InboxTests: XCTestCase {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
         }.filter { $0["event"] as? String == "heartbeat" }
         XCTAssertGreaterThanOrEqual(beats.compactMap { $0["inbox_skipped"] as? Int }.max() ?? 0, 1, "skipped snapshots are counted")
-        // Relative to the heartbeat that first counts a skipped snapshot, not a fixed count: on a
-        // loaded machine the replay's newest-frame hand-over drops frames.
+        // Relative to the heartbeat that first counts a skipped snapshot (every frame is classified:
+        // replay_fps 0), so the heartbeats' timing does not matter.
         let classifiedWhenFull = try XCTUnwrap(beats.first { ($0["inbox_skipped"] as? Int ?? 0) >= 1 }?["classifications"] as? Int)
         XCTAssertGreaterThan(beats.compactMap { $0["classifications"] as? Int }.max() ?? 0, classifiedWhenFull,
                              "classification went on after the disk filled")
@@ -135,5 +135,36 @@ final class LogLines: @unchecked Sendable {
     struct Handler: LogHandler {
         let sink: LogLines
         func log(_ entry: LogEntry) { sink.lock.withLock { sink.collected.append(entry.message) } }
+    }
+}
+
+/// Labels come from heads, which are untrusted: whatever a label says, its snapshots land in a folder
+/// of their own directly inside the inbox, counted by its quota.
+final class InboxLabelTests: XCTestCase {
+    func testLabelsNeverLeaveTheInboxNorShareAFolder() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("inbox-labels-\(UUID().uuidString)")
+        let inbox = root.appendingPathComponent("inbox")
+        try FileManager.default.createDirectory(at: inbox, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let labels = ["..", ".", "../../etc", "/", "a/b", "a_b", "a\u{0}b", "a\nb", "\u{1B}[31mred", ".hidden", "",
+                      String(repeating: "x", count: 5000), String(repeating: "x", count: 5000) + "y", "tabby, tabby cat", "a_b~0"]
+        let cat = try ImagePreprocessor.load(file: Fixtures.photo("cat.png").path, size: 224)
+        let store = Inbox(settings: .init(path: inbox.path, uncertain: 0..<1, onStarted: true, minIntervalSeconds: 0, maxBytes: 10_000_000),
+                          logger: LogLines().logger)
+        var folders: [String: String] = [:]
+        for (i, label) in labels.enumerated() {
+            let saved = try XCTUnwrap(store.save(cat, reason: .started, top: [(label, 0.9)], frame: UInt64(i), capturedAt: Date(),
+                                                 context: EventContext(camera: "c", modelSHA256: "m", head: nil), now: Double(i)).path, label)
+            let folder = URL(fileURLWithPath: saved).deletingLastPathComponent()
+            XCTAssertEqual(folder.deletingLastPathComponent().standardized.path, inbox.standardized.path, "\(label.debugDescription) → \(saved)")
+            let name = folder.lastPathComponent
+            XCTAssertFalse(name.hasPrefix(".") || name.contains("/") || name.unicodeScalars.contains { $0.value < 0x20 }, name)
+            XCTAssertLessThanOrEqual(name.utf8.count, 120)
+            XCTAssertNil(folders[name], "\(label.debugDescription) and \(folders[name]?.debugDescription ?? "") share \(name)")
+            folders[name] = label
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root.path), ["inbox"], "nothing written beside the inbox")
+        XCTAssertEqual(Inbox.folderName(for: "tabby, tabby cat"), "tabby, tabby cat", "ordinary labels keep their names")
+        XCTAssertGreaterThan(Inbox.size(of: inbox.path), labels.count * 1000, "all of it counted by the quota")
     }
 }

@@ -12,9 +12,11 @@ final class ReplayTests: XCTestCase {
         for i in 1...6 { try FileManager.default.createSymbolicLink(at: folder.appendingPathComponent("a\(i).jpg"), withDestinationURL: Fixtures.photo("cat_720p.jpg")) }
         for i in 1...8 { try FileManager.default.createSymbolicLink(at: folder.appendingPathComponent("b\(i).png"), withDestinationURL: Fixtures.photo("hotdog_test_0.png")) }
         try Data("not a picture".utf8).write(to: folder.appendingPathComponent("c_notes.jpg"))
+        // A FIFO blocked the replay (and with it heartbeats and watchdog pings) for good: now skipped.
+        XCTAssertEqual(mkfifo(folder.appendingPathComponent("c_pipe.jpg").path, 0o600), 0)
 
         let run = try Run.executable("lookoutd", ["--source", folder.path, "--model", "mobilenet_v1_1.0_224"], environment: [
-            "LOOKOUT_SOURCE_REPLAY_LOOP": "false", "LOOKOUT_SOURCE_REPLAY_FPS": "8", "LOOKOUT_CLASSIFY_MAX_RATE": "50",
+            "LOOKOUT_SOURCE_REPLAY_LOOP": "false", "LOOKOUT_SOURCE_REPLAY_FPS": "0", "LOOKOUT_CLASSIFY_MAX_RATE": "50",
             "LOOKOUT_CLASSIFY_CPU_BUDGET": "2", "LOOKOUT_EVENTS_THRESHOLD": "0.3", "LOOKOUT_EVENTS_HEARTBEAT_SECONDS": "0.5",
         ])
         XCTAssertEqual(run.status, 0, run.stderr)
@@ -36,6 +38,7 @@ final class ReplayTests: XCTestCase {
         let heartbeat = try XCTUnwrap(events.first { $0["event"] as? String == "heartbeat" })
         for key in ["fps", "dropped", "cpu_cores", "classifications"] { XCTAssertNotNil(heartbeat[key], key) }
         XCTAssertTrue(run.stderr.contains("c_notes.jpg") && run.stderr.contains("not a JPEG or PNG"), "a bad frame is logged and skipped")
+        XCTAssertTrue(run.stderr.contains("replay: skipped \(folder.path)/c_pipe.jpg: a FIFO, not a regular file\n"), run.stderr)
     }
 
     func testBadConfigIsAOneLineErrorNamingTheKey() throws {

@@ -62,6 +62,64 @@ final class ModelStoreTests: XCTestCase {
         }
     }
 
+    /// A downloader reading file:// addresses, the labels' official address from the shared folder.
+    func localDownload(_ url: URL, _ folder: URL) throws -> URL {
+        let source = url == Catalog.labels ? Fixtures.models.appendingPathComponent("imagenet_labels_1001.txt") : url
+        let target = folder.appendingPathComponent(url.lastPathComponent)
+        try FileManager.default.copyItem(at: source, to: target)
+        return target
+    }
+
+    /// An archive pinned with its own hash (so it passes the hash check) whose members are crafted.
+    func archived(_ members: [(name: String, data: Data)]) throws -> KnownModel {
+        let archive = scratch.appendingPathComponent("crafted-\(UUID().uuidString).tgz")
+        try Fixtures.tarball(members, at: archive)
+        let known = try XCTUnwrap(Catalog.model(named: "mobilenet_v1_0.25_128_quant"))
+        return KnownModel(name: known.name, sha256: known.sha256, download: archive, downloadSHA256: try sha256(of: archive))
+    }
+
+    func testArchiveMembersOutsideTheArchiveAreRefusedAndNothingIsWritten() throws {
+        let model = try Data(contentsOf: Fixtures.model("mobilenet_v1_0.25_128_quant.tflite"))
+        for bad in ["../escape.tflite", "/tmp/lookout-escape-\(UUID().uuidString)", "a/../../escape.tflite"] {
+            let known = try archived([("mobilenet_v1_0.25_128_quant.tflite", model), (bad, Data("planted".utf8))])
+            XCTAssertThrowsError(try store().install(known, from: nil, download: localDownload, verify: verify)) { error in
+                XCTAssertEqual("\(error)", "\(known.download!.absoluteString): archive member '\(bad)' points outside the archive; nothing installed")
+            }
+            XCTAssertFalse(FileManager.default.fileExists(atPath: bad))
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: store().directory.path), [], "no staging folder left")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.appendingPathComponent("escape.tflite").path))
+    }
+
+    /// From a good archive only the model's member is read (checkpoints and the rest are never written).
+    func testOnlyTheModelsMemberIsTakenFromAnArchive() throws {
+        let model = try Data(contentsOf: Fixtures.model("mobilenet_v1_0.25_128_quant.tflite"))
+        let known = try archived([("./mobilenet_v1_0.25_128_quant.tflite", model), ("./model.ckpt.index", Data(count: 64)),
+                                  ("./info.txt", Data("about".utf8))])
+        let installed = try store().install(known, from: nil, download: localDownload, verify: verify)
+        XCTAssertEqual(try sha256(of: installed), known.sha256)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: store().directory.path).sorted(),
+                       ["imagenet_labels_1001.txt", "mobilenet_v1_0.25_128_quant.tflite"])
+    }
+
+    /// Root writes into a store only when no one else may write it (owner root or the caller, no
+    /// group or other write): a folder anyone may write is refused, naming it and why.
+    func testAStoreOthersMayWriteIsRefused() throws {
+        let open = scratch.appendingPathComponent("open")
+        try FileManager.default.createDirectory(at: open, withIntermediateDirectories: true)
+        chmod(open.path, 0o777)
+        let store = ModelStore(directory: open, searchPath: [open])
+        XCTAssertThrowsError(try store.install("mobilenet_v1_0.25_128_quant", from: Fixtures.models, verify: verify)) { error in
+            XCTAssertEqual("\(error)", "\(open.path): writable by others than its owner (mode 777); refusing to write into it (chmod go-w first)")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: open.path), [])
+        let linked = scratch.appendingPathComponent("linked")
+        try FileManager.default.createSymbolicLink(at: linked, withDestinationURL: Fixtures.models)
+        XCTAssertThrowsError(try ModelStore(directory: linked, searchPath: []).install("mobilenet_v1_0.25_128_quant", from: Fixtures.models, verify: verify)) { error in
+            XCTAssertEqual("\(error)", "\(linked.path): a symbolic link; refusing to write through it (name the folder itself)")
+        }
+    }
+
     func testSearchPathPutsModelDirBeforeTheStore() throws {
         let env = ["LOOKOUT_MODEL_DIR": Fixtures.models.path, "LOOKOUT_MODEL_STORE": scratch.path]
         let store = ModelStore.standard(environment: env)

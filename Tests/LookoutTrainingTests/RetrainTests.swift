@@ -6,6 +6,7 @@ import XCTest
 final class RetrainTests: XCTestCase {
     var scratch: URL!
     let model = "mobilenet_v1_0.25_128_quant.tflite"  // the fastest real base model
+    let width = 256  // its global pool's channels
 
     override func setUpWithError() throws {
         scratch = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-retrain-\(UUID().uuidString)")
@@ -31,21 +32,10 @@ final class RetrainTests: XCTestCase {
 
     func options(_ data: URL) throws -> RetrainOptions {
         let url = try Fixtures.model(model)
-        var o = RetrainOptions(model: url, modelSHA256: try sha256(url), data: data,
+        var o = RetrainOptions(model: url, modelSHA256: try Fixtures.sha256(url), data: data,
                                output: scratch.appendingPathComponent("head"), cache: scratch.appendingPathComponent("cache"))
         o.validationPercent = 25
         return o
-    }
-
-    func sha256(_ url: URL) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-        process.arguments = [url.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        process.waitUntilExit()
-        return String(String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).prefix(64))
     }
 
     final class Silent: ProgressSink {
@@ -69,7 +59,7 @@ final class RetrainTests: XCTestCase {
         XCTAssertTrue(html.contains("<svg") && html.contains("Per class"), "heat map and per-class table")
 
         // The bundle loads, and applies to embeddings the way the report measured it.
-        let head = try Head.load(o.output, baseModelSHA256: o.modelSHA256, baseModelName: model)
+        let head = try Head.load(o.output, baseModelSHA256: o.modelSHA256, baseModelName: model, baseEmbeddingSize: width)
         XCTAssertEqual(head.labels, manifest.labels)
         XCTAssertEqual(head.preprocessing, Preprocessing(crop: .none, pooling: .averageAndMax), "retrain's default, kept in the bundle")
         XCTAssertEqual(head.manifest.embeddingSize, 2 * 256)
@@ -81,7 +71,7 @@ final class RetrainTests: XCTestCase {
         let (_, again) = try Retrainer.run(o, progress: Silent())
         XCTAssertEqual(again.embeddingsComputed, 0)
         XCTAssertEqual(again.embeddingsReused, 120)
-        XCTAssertEqual(try Head.load(o.output, baseModelSHA256: o.modelSHA256, baseModelName: model).weights, head.weights,
+        XCTAssertEqual(try Head.load(o.output, baseModelSHA256: o.modelSHA256, baseModelName: model, baseEmbeddingSize: width).weights, head.weights,
                        "deterministic for the same input")
 
         // A changed file is recomputed, the rest reused.
@@ -107,14 +97,14 @@ final class RetrainTests: XCTestCase {
         XCTAssertEqual((object["input"] as? [String: Any])?["crop"] as? String, "center 0.875")
         object["pooling"] = nil
         try JSONSerialization.data(withJSONObject: object).write(to: file)
-        let old = try Head.load(o.output, baseModelSHA256: o.modelSHA256, baseModelName: model)
+        let old = try Head.load(o.output, baseModelSHA256: o.modelSHA256, baseModelName: model, baseEmbeddingSize: width)
         XCTAssertEqual(old.preprocessing, Preprocessing(crop: .center(fraction: 0.875), pooling: .average))
 
         var input = try XCTUnwrap(object["input"] as? [String: Any])
         input["crop"] = "letterbox"
         object["input"] = input
         try JSONSerialization.data(withJSONObject: object).write(to: file)
-        XCTAssertThrowsError(try Head.load(o.output, baseModelSHA256: o.modelSHA256, baseModelName: model)) {
+        XCTAssertThrowsError(try Head.load(o.output, baseModelSHA256: o.modelSHA256, baseModelName: model, baseEmbeddingSize: width)) {
             XCTAssertEqual("\($0)", "\(o.output.path): head.json: input.crop 'letterbox' is neither 'none' nor 'center F' (0 < F ≤ 1)")
         }
     }
@@ -128,6 +118,9 @@ final class RetrainTests: XCTestCase {
         try Data().write(to: faces.appendingPathComponent("empty.jpg"))
         try FileManager.default.createSymbolicLink(atPath: faces.appendingPathComponent("gone.jpg").path,
                                                    withDestinationPath: "/nonexistent/picture.jpg")
+        // Neither blocks the scan: a FIFO without a writer, a device that never ends.
+        XCTAssertEqual(mkfifo(faces.appendingPathComponent("pipe.jpg").path, 0o600), 0)
+        try FileManager.default.createSymbolicLink(atPath: faces.appendingPathComponent("zero.jpg").path, withDestinationPath: "/dev/zero")
         try FileManager.default.createDirectory(at: data.appendingPathComponent("nothing_here"), withIntermediateDirectories: true)
         let single = data.appendingPathComponent("owl")
         try FileManager.default.createDirectory(at: single, withIntermediateDirectories: true)
@@ -137,7 +130,10 @@ final class RetrainTests: XCTestCase {
         XCTAssertEqual(manifest.labels, ["Faces_easy", "Motorbikes", "owl"])
         XCTAssertEqual(report.emptyLabels, ["nothing_here"])
         let skipped = Dictionary(uniqueKeysWithValues: report.skipped.map { ($0.image, $0.reason) })
-        XCTAssertEqual(Set(skipped.keys), ["Faces_easy/corrupt.jpg", "Faces_easy/notes.jpg", "Faces_easy/empty.jpg", "Faces_easy/gone.jpg"])
+        XCTAssertEqual(Set(skipped.keys), ["Faces_easy/corrupt.jpg", "Faces_easy/notes.jpg", "Faces_easy/empty.jpg", "Faces_easy/gone.jpg",
+                                           "Faces_easy/pipe.jpg", "Faces_easy/zero.jpg"])
+        XCTAssertEqual(skipped["Faces_easy/pipe.jpg"], "a FIFO, not a regular file")
+        XCTAssertEqual(skipped["Faces_easy/zero.jpg"], "a device, not a regular file")
         XCTAssertTrue(skipped["Faces_easy/corrupt.jpg"]!.contains("corrupt or truncated JPEG"), skipped["Faces_easy/corrupt.jpg"]!)
         XCTAssertTrue(skipped["Faces_easy/notes.jpg"]!.contains("not a JPEG or PNG"), skipped["Faces_easy/notes.jpg"]!)
         XCTAssertTrue(skipped["Faces_easy/empty.jpg"]!.contains("empty file"), skipped["Faces_easy/empty.jpg"]!)
@@ -164,8 +160,8 @@ final class RetrainTests: XCTestCase {
         let data = try caltech(["Faces_easy", "Motorbikes"], perClass: 6)
         let o = try options(data)
         _ = try Retrainer.run(o, progress: Silent())
-        let other = try sha256(Fixtures.model("mobilenet_v1_1.0_224.tflite"))
-        XCTAssertThrowsError(try Head.load(o.output, baseModelSHA256: other, baseModelName: "mobilenet_v1_1.0_224.tflite")) { error in
+        let other = try Fixtures.sha256(Fixtures.model("mobilenet_v1_1.0_224.tflite"))
+        XCTAssertThrowsError(try Head.load(o.output, baseModelSHA256: other, baseModelName: "mobilenet_v1_1.0_224.tflite", baseEmbeddingSize: 1024)) { error in
             let text = "\(error)"
             XCTAssertTrue(text.contains(o.modelSHA256) && text.contains(other) && text.contains(self.model), text)
         }

@@ -51,6 +51,19 @@ public enum Fixtures {
         return FileManager.default.fileExists(atPath: beside.path) ? beside : packageRoot.appendingPathComponent(".build/debug/\(name)")
     }
 
+    /// sha256sum's digest of a file (computed apart from the code under test).
+    public static func sha256(_ url: URL) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+        process.arguments = [url.path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let out = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(String(decoding: out, as: UTF8.self).prefix(64))
+    }
+
     public static func model(_ name: String) throws -> URL { try require(models.appendingPathComponent(name)) }
     public static func photo(_ name: String) throws -> URL { try require(shared.appendingPathComponent("photos/\(name)")) }
     public static func referenceInput(_ name: String) throws -> URL {
@@ -106,5 +119,42 @@ public struct Run {
         process.waitUntilExit()
         return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
                    stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
+
+/// How long a test waits for something that should happen: tests run on boards ten times slower than
+/// CI and under qemu-user (about 13× slower here), so a wait is a backstop for a hung run, never a
+/// speed target, and runs out only when the thing does not happen.
+public let patience: TimeInterval = 600
+
+/// Polls `condition` every 0.1 s until it holds or `seconds` pass.
+public func eventually(seconds: Double = patience, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if condition() { return true }
+        Thread.sleep(forTimeInterval: 0.1)
+    }
+    return condition()
+}
+
+extension Fixtures {
+    /// Writes a gzipped tar archive with exactly these member names (`../x`, `/x` included: Python's
+    /// tarfile writes them as given, where GNU tar would strip them): a crafted archive.
+    public static func tarball(_ members: [(name: String, data: Data)], at archive: URL) throws {
+        let folder = archive.deletingLastPathComponent().appendingPathComponent(".members-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var script = "import io, tarfile, sys\nwith tarfile.open(sys.argv[1], 'w:gz') as t:\n"
+        for (i, member) in members.enumerated() {
+            try member.data.write(to: folder.appendingPathComponent("\(i)"))
+            script += "    d = open(\(String(reflecting: folder.appendingPathComponent("\(i)").path)), 'rb').read()\n"
+                + "    m = tarfile.TarInfo(\(String(reflecting: member.name))); m.size = len(d); t.addfile(m, io.BytesIO(d))\n"
+        }
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = ["python3", "-c", script, archive.path]
+        try python.run()
+        python.waitUntilExit()
+        guard python.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown) }
     }
 }

@@ -5,7 +5,10 @@
 #     the same replay run with the stdout sink;
 #  2. `lookout tail --json --directory` reads the same events back;
 #  3. journald stopped mid-run: events go to stderr as JSON lines, and journal + stderr together
-#     hold every event (nothing lost); lookoutd says when the journal is back.
+#     hold every event (nothing lost); lookoutd says when the journal is back;
+#  4. entries forged with logger (SYSLOG_IDENTIFIER=lookoutd, LOOKOUT_ fields, even _SYSTEMD_UNIT=
+#     and _EXE=, which journald drops) by root and by another user are not shown by `lookout tail`,
+#     and control characters in a MESSAGE are shown escaped.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BIN=${LOOKOUT_BIN:-.build/debug}
@@ -43,7 +46,29 @@ start_journald
 "$BIN/lookoutd" --source "$W/photos" --events journal > "$W/run1.stdout" 2> "$W/run1.stderr"
 # Without a flush request journald keeps the runtime journal, /run/log/journal (here $W/run-log).
 journalctl -o json --no-pager SYSLOG_IDENTIFIER=lookoutd > "$W/run1.journal.json"
-"$BIN/lookout" tail --json --heartbeats --directory /run/log/journal/"$(cat /etc/machine-id)" > "$W/run1.tail.jsonl"
+# A foreground lookoutd (no unit, as root) counts for tail only when its binary is named with --exe.
+"$BIN/lookout" tail --json --heartbeats --directory /run/log/journal/"$(cat /etc/machine-id)" \
+  --exe "$BIN/lookoutd" > "$W/run1.tail.jsonl"
+"$BIN/lookout" tail --json --heartbeats --directory /run/log/journal/"$(cat /etc/machine-id)" > "$W/run1.tail-noexe.jsonl"
+# Forged entries: a started event with an escape sequence in its MESSAGE, by root and by nobody.
+forge() {
+  printf 'MESSAGE=forged \033[31mred\033]0;title\007 seen\nSYSLOG_IDENTIFIER=lookoutd\nLOOKOUT_EVENT=started\nLOOKOUT_LABEL=forged-%s\n_SYSTEMD_UNIT=lookoutd.service\n_UID=0\n_EXE=%s\n' \
+    "$1" "$(realpath "$BIN/lookoutd")" > "$W/forged-$1"
+  chmod 644 "$W/forged-$1"
+}
+forge root; forge nobody
+logger --journald="$W/forged-root"
+chmod 711 "$W"; setpriv --reuid=nobody --regid=nogroup --clear-groups logger --journald="$W/forged-nobody"
+for _ in $(seq 600); do
+  [ "$(journalctl --no-pager -o cat LOOKOUT_LABEL=forged-root LOOKOUT_LABEL=forged-nobody | wc -l)" = 2 ] && break; sleep 0.1
+done
+journalctl -o json --no-pager LOOKOUT_LABEL=forged-root LOOKOUT_LABEL=forged-nobody > "$W/forged.journal.json"
+D=/run/log/journal/"$(cat /etc/machine-id)"
+"$BIN/lookout" tail --json --heartbeats --directory "$D" --exe "$BIN/lookoutd" > "$W/forged.tail.jsonl"
+"$BIN/lookout" tail --heartbeats --directory "$D" --exe "$BIN/lookoutd" > "$W/forged.tail.txt"
+# Trusting logger's own binary makes root's forged entry count (the test's way to get a trusted
+# entry with an escape sequence): its text line shows the sequence escaped.
+"$BIN/lookout" tail --directory "$D" --exe "$(command -v logger)" > "$W/logger.tail.txt"
 # Run 2: journald goes away for two seconds in the middle of the replay.
 date +%s.%N > "$W/run2.start"
 "$BIN/lookoutd" --source "$W/photos" --events journal > "$W/run2.stdout" 2> "$W/run2.stderr" &

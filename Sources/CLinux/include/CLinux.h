@@ -5,4 +5,9 @@
 /// Atomically swaps two paths (renameat2 with RENAME_EXCHANGE): both must exist. 0 or -1 with errno.
 int clinux_exchange_paths(const char *a, const char *b);
 
+/// Opens `path` read-only if it is a regular file, without ever blocking on or opening anything else
+/// (a FIFO without a writer, a device, a socket): the descriptor (close-on-exec, blocking reads), -1 with
+/// errno, or -2 with `*kind` naming what the path is instead ("a FIFO", "a device", "a folder", …).
+int clinux_open_regular(const char *path, const char **kind);
+
 #endif

@@ -63,6 +63,23 @@ tail = lines(W / "run1.tail.jsonl")
 check([without_null(e) for e in tail] == [without_null(e) for e in journal],
       f"lookout tail --json --directory prints the journal's {len(tail)} events with the same fields and values")
 
+check(lines(W / "run1.tail-noexe.jsonl") == [],
+      "lookout tail without --exe shows none of a foreground lookoutd's entries (no lookoutd unit)")
+
+forged = lines(W / "forged.journal.json")
+check(len(forged) == 2 and all(e.get("SYSLOG_IDENTIFIER") == "lookoutd" and e.get("LOOKOUT_EVENT") == "started" for e in forged),
+      "two forged started entries are in the journal, with SYSLOG_IDENTIFIER=lookoutd")
+check(all(e.get("_EXE", "").endswith("logger") and e.get("_SYSTEMD_UNIT") != "lookoutd.service" for e in forged),
+      f"journald recorded the forger's own _EXE and unit: {[(e.get('_EXE'), e.get('_UID'), e.get('_SYSTEMD_UNIT')) for e in forged]}")
+forged_tail = lines(W / "forged.tail.jsonl")
+check(len(forged_tail) == len(tail) and not any("forged" in json.dumps(e) for e in forged_tail),
+      f"lookout tail --json leaves both forged entries out ({len(forged_tail)} events, as before)")
+check("forged" not in (W / "forged.tail.txt").read_text(), "lookout tail's text output leaves them out too")
+logger_tail = (W / "logger.tail.txt").read_bytes()
+check(b"forged \\x1b[31mred\\x1b]0;title\\x07 seen" in logger_tail and b"\x1b" not in logger_tail and b"\x07" not in logger_tail
+      and b"forged-nobody" not in logger_tail and logger_tail.count(b"forged") == 1,
+      f"with --exe logger, root's entry is shown with its escape sequences escaped, nobody's is not: {logger_tail!r}")
+
 run2 = from_journal(W / "run2.journal.json")
 stderr = [json.loads(l) for l in (W / "run2.stderr").read_text().splitlines() if l.startswith("{")]
 fallback = events(stderr)

@@ -1,0 +1,85 @@
+import Foundation
+import LookoutTestSupport
+import XCTest
+
+/// lookoutd given hostile inputs, made by the test: a head whose embedding_size the model does not
+/// have (100,000 labels × 1: once a read past the weights), a model XNNPACK refuses (once accepted,
+/// then fatal at the first frame), a number that overflowed a conversion (once a trap), and a FIFO
+/// in the replay folder (once a replay, heartbeats and watchdog blocked for good). At start each is
+/// a one-line error before READY; on SIGHUP each is refused and the running head goes on.
+final class HostileReloadTests: XCTestCase {
+    func testHostileHeadModelAndNumbersAreRefusedAtStartAndOnReload() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-hostile-\(UUID().uuidString)")
+        let replay = folder.appendingPathComponent("replay")
+        try FileManager.default.createDirectory(at: replay, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for photo in ["cat.png", "hot_dog.jpg"] {
+            try FileManager.default.createSymbolicLink(at: replay.appendingPathComponent(photo), withDestinationURL: Fixtures.photo(photo))
+        }
+        XCTAssertEqual(mkfifo(replay.appendingPathComponent("pipe.jpg").path, 0o600), 0)
+        let model = try Fixtures.model("mobilenet_v1_0.25_128_quant.tflite")
+        let good = folder.appendingPathComponent("good"), bad = folder.appendingPathComponent("bad")
+        try CraftedHead(labels: ["alpha", "beta"], embeddingSize: 512, baseModel: model).write(to: good)
+        try CraftedHead(labels: (0..<100_000).map { "label \($0)" }, embeddingSize: 1, baseModel: model).write(to: bad)
+        let refusedModel = folder.appendingPathComponent("refused.tflite")
+        try Data(TFLiteBuilder.xnnpackRefusedModel()).write(to: refusedModel)
+
+        let config = folder.appendingPathComponent("lookout.yaml")
+        func writeConfig(model: String = model.path, head: String? = good.path, maxRate: String = "20") throws {
+            try """
+                source: {replay: \(replay.path), replay_fps: 10}
+                model: {path: \(model)\(head.map { ", head: \($0)" } ?? "")}
+                classify: {max_rate: \(maxRate), cpu_budget: 2}
+                events: {heartbeat_seconds: 0.5}
+                """.write(to: config, atomically: true, encoding: .utf8)
+        }
+        let hostile: [(name: String, write: () throws -> Void, cause: String)] = [
+            ("head", { try writeConfig(head: bad.path) },
+             "\(bad.path): head.json: embedding_size 1 does not fit mobilenet_v1_0.25_128_quant.tflite, whose average+max embedding has 512 values"),
+            ("model", { try writeConfig(model: refusedModel.path, head: nil) },
+             "\(refusedModel.path): XNNPACK failed creating the runtime: "),
+            ("number", { try writeConfig(maxRate: "1e-12") }, "\(config.path): classify.max_rate: must be a number from 0.0001 to 1000.0 (got 1e-12)"),
+        ]
+
+        // At start: one line on stderr, a failure status, and never READY.
+        for (name, write, cause) in hostile {
+            try write()
+            let socket = try NotifySocket(path: folder.appendingPathComponent("notify-\(name)").path)
+            let run = try Run.executable("lookoutd", ["--config", config.path], environment: ["NOTIFY_SOCKET": socket.path])
+            XCTAssertNotEqual(run.status, 0, name)
+            XCTAssertTrue(run.stderr.hasPrefix("Error: \(cause)") && run.stderr.split(separator: "\n").count == 1, "\(name): \(run.stderr)")
+            XCTAssertFalse(socket.collect(seconds: 0.2).contains("READY=1"), name)
+        }
+
+        // Running on the good head: each hostile reload is refused, and the good head goes on.
+        try writeConfig()
+        let socket = try NotifySocket(path: folder.appendingPathComponent("notify").path)
+        let (process, stdout, stderr) = try startLookoutd(["--config", config.path], environment: ["NOTIFY_SOCKET": socket.path])
+        defer { if process.isRunning { process.terminate() } }
+        XCTAssertNotNil(socket.wait(for: "READY=1"), stderr.text)
+        /// A heartbeat after the first `count` events names one of the good head's labels.
+        func labelled(after count: Int) -> Bool {
+            var label: String?
+            _ = eventually {
+                label = stdout.events().dropFirst(count).last { $0["event"] as? String == "heartbeat" }?["last_label"] as? String
+                return label != nil
+            }
+            return ["alpha", "beta"].contains(label ?? "")
+        }
+        XCTAssertTrue(labelled(after: 0), "classifying with the good head past the FIFO: \(stdout.text)")
+        for (name, write, cause) in hostile {
+            try write()
+            kill(process.processIdentifier, SIGHUP)
+            XCTAssertEqual(socket.collect(until: "READY=1").last, "READY=1", name)
+            XCTAssertTrue(eventually { stderr.text.contains("reload refused, still running the previous settings: \(cause)") },
+                          "\(name): \(stderr.text)")
+            XCTAssertTrue(process.isRunning, name)
+            XCTAssertTrue(labelled(after: stdout.events().count), "\(name): still the good head")
+        }
+        XCTAssertTrue(eventually { stderr.text.contains("replay: skipped \(replay.path)/pipe.jpg: a FIFO, not a regular file") }, stderr.text)
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationReason, .exit)
+        XCTAssertEqual(process.terminationStatus, 0)
+    }
+}
