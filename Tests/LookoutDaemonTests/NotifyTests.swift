@@ -97,14 +97,19 @@ final class NotifySocket {
     }
 
     /// Messages until `done` holds for those received so far (checked at least every 0.1 s, so it
-    /// may also look elsewhere) or `patience` runs out. Reading all along keeps the sender from blocking.
-    func collect(until done: ([String]) -> Bool) -> [String] {
+    /// may also look elsewhere) or `seconds` pass. Reading all along keeps the sender from blocking.
+    func collect(seconds: Double = patience, until done: ([String]) -> Bool) -> [String] {
         var messages: [String] = []
-        _ = eventually {
+        _ = eventually(seconds: seconds) {
             if let message = receive(seconds: 0.1) { messages.append(message) }
             return done(messages)
         }
         return messages
+    }
+
+    /// The messages that arrive within `seconds` (for "nothing more comes").
+    func collect(seconds: Double) -> [String] {
+        collect(seconds: seconds) { _ in false }
     }
 
     /// Messages until one equals `last` (included).

@@ -25,7 +25,7 @@ final class HostileFileTests: XCTestCase {
                 do { _ = try ImagePreprocessor.load(file: path, size: 224) } catch { outcome.error = "\(error)" }
                 done.signal()
             }.start()
-            if done.wait(timeout: .now() + 60) == .timedOut {
+            if done.wait(timeout: .now() + patience) == .timedOut {
                 let writer = open(fifo, O_WRONLY | O_NONBLOCK)
                 if writer >= 0 { close(writer) }
                 done.wait()

@@ -122,6 +122,21 @@ public struct Run {
     }
 }
 
+/// How long a test waits for something that should happen: tests run on boards ten times slower than
+/// CI and under qemu-user (about 13× slower here), so a wait is a backstop for a hung run, never a
+/// speed target, and runs out only when the thing does not happen.
+public let patience: TimeInterval = 600
+
+/// Polls `condition` every 0.1 s until it holds or `seconds` pass.
+public func eventually(seconds: Double = patience, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if condition() { return true }
+        Thread.sleep(forTimeInterval: 0.1)
+    }
+    return condition()
+}
+
 extension Fixtures {
     /// Writes a gzipped tar archive with exactly these member names (`../x`, `/x` included: Python's
     /// tarfile writes them as given, where GNU tar would strip them): a crafted archive.
