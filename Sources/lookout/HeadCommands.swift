@@ -52,7 +52,10 @@ struct HeadCommand: ParsableCommand {
             // owns /var/lib/lookout and must not be able to redirect these writes.
             let folder = try StoreFolder(URL(fileURLWithPath: heads))
             let target = folder.url.appendingPathComponent(installName)
-            _ = try head.write(to: folder.path.appendingPathComponent(installName))
+            do { _ = try head.write(to: folder.path.appendingPathComponent(installName)) } catch {
+                // Named as the user knows it, not through the descriptor's /proc path.
+                throw CLIError("\(error)".replacingOccurrences(of: folder.path.path, with: folder.url.path))
+            }
             // Repoint `current` with one rename, so lookoutd never sees it missing or half-made.
             let current = folder.url.appendingPathComponent("current")
             let staging = folder.path.appendingPathComponent(".current-\(randomHex())")

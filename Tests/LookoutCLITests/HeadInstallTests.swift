@@ -47,14 +47,21 @@ final class HeadInstallTests: XCTestCase {
         try Data("mine".utf8).write(to: elsewhere.appendingPathComponent("notes.txt"))
         try FileManager.default.createSymbolicLink(at: heads.appendingPathComponent("garden"), withDestinationURL: elsewhere)
 
+        // Only a head bundle is ever replaced: the link is refused, neither followed nor removed.
+        let installed = heads.appendingPathComponent("garden")
+        let refused = try install(bundle, heads: heads)
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertEqual(refused.stderr, "Error: \(installed.path): exists and is a symbolic link, not a head bundle; nothing was changed\n")
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: installed.path), elsewhere.path)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: elsewhere.path), ["notes.txt"], "nothing written through the link")
+        XCTAssertEqual(try String(contentsOf: elsewhere.appendingPathComponent("notes.txt"), encoding: .utf8), "mine")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: heads.path), ["garden"], "no staging left, no current")
+
+        try FileManager.default.removeItem(at: installed)
         let run = try install(bundle, heads: heads)
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(run.stdout.contains("installed \(heads.path)/garden (2 labels)"), run.stdout)
-        let installed = heads.appendingPathComponent("garden")
-        XCTAssertNil(try? FileManager.default.destinationOfSymbolicLink(atPath: installed.path), "the link was replaced, not followed")
         XCTAssertTrue(FileManager.default.fileExists(atPath: installed.appendingPathComponent("head.json").path))
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: elsewhere.path), ["notes.txt"], "nothing written through the link")
-        XCTAssertEqual(try String(contentsOf: elsewhere.appendingPathComponent("notes.txt"), encoding: .utf8), "mine")
         XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: heads.appendingPathComponent("current").path), "garden")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: heads.path).sorted(), ["current", "garden"], "no staging left")
     }
