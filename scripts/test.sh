@@ -10,15 +10,9 @@ if [ ! -d "$LOOKOUT_MODEL_DIR" ]; then
   echo "test: no models in $LOOKOUT_MODEL_DIR; set LOOKOUT_MODEL_DIR or run 'lookout model install NAME --from DIR'" >&2
   exit 1
 fi
+source scripts/lib/lanes.sh
 swift build --build-tests "$@"
-# XCTest only: the suites are XCTest, and its summary line is what CI reads. A failure is repeated
-# at the very end, where a CI log's tail shows it.
-log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
-if ! swift test --skip-build --disable-swift-testing "$@" 2>&1 | tee "$log"; then
-  echo "--- failed tests:" >&2
-  grep -E "error: |' failed \(" "$log" >&2 || true
-  exit 1
-fi
+# XCTest only: the suites are XCTest, and its summary line is what CI reads.
+xctest_run swift test --skip-build --disable-swift-testing "$@"
 # System tests against a real journald, a real systemd (nspawn) and a real V4L2 driver (QEMU).
 Tests/System/run.sh

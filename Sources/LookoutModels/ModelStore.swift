@@ -2,7 +2,8 @@ import LookoutDigest
 import Foundation
 
 /// Where models live: `LOOKOUT_MODEL_DIR` (when set) is searched first, then the store,
-/// `/var/lib/lookout/models` for root and `~/.local/share/lookout/models` for others.
+/// `/var/lib/lookout/models` for root and `~/.local/share/lookout/models` for others; others also
+/// find the models root installed (the service's), after their own.
 public struct ModelStore: Sendable {
     public let directory: URL
     public let searchPath: [URL]
@@ -12,19 +13,24 @@ public struct ModelStore: Sendable {
         self.searchPath = searchPath
     }
 
-    public static func standard(environment: [String: String] = ProcessInfo.processInfo.environment) -> ModelStore {
+    public static let system = URL(fileURLWithPath: "/var/lib/lookout/models")
+
+    public static func standard(environment: [String: String] = ProcessInfo.processInfo.environment,
+                                userID: uid_t = getuid()) -> ModelStore {
         let store: URL
+        var shared: [URL] = []
         if let explicit = environment["LOOKOUT_MODEL_STORE"], !explicit.isEmpty {
             store = URL(fileURLWithPath: explicit)
-        } else if getuid() == 0 {
-            store = URL(fileURLWithPath: "/var/lib/lookout/models")
+        } else if userID == 0 {
+            store = system
         } else {
             let data = environment["XDG_DATA_HOME"].map { URL(fileURLWithPath: $0) }
                 ?? URL(fileURLWithPath: NSHomeDirectory()).appendingPathComponent(".local/share")
             store = data.appendingPathComponent("lookout/models")
+            shared = [system]
         }
         let dirs = (environment["LOOKOUT_MODEL_DIR"] ?? "").split(separator: ":").map { URL(fileURLWithPath: String($0)) }
-        return ModelStore(directory: store, searchPath: dirs + [store])
+        return ModelStore(directory: store, searchPath: dirs + [store] + shared)
     }
 
     /// A model given as a path (anything with a `/` or an existing file) or by name.

@@ -53,7 +53,7 @@ struct HeadCommand: ParsableCommand {
             let folder = try StoreFolder(URL(fileURLWithPath: heads))
             let target = folder.url.appendingPathComponent(installName)
             do { _ = try head.write(to: folder.path.appendingPathComponent(installName)) } catch {
-                // Named as the user knows it, not through the descriptor's /proc path.
+                // Written through the held-open folder: say it by the name the user gave.
                 throw CLIError("\(error)".replacingOccurrences(of: folder.path.path, with: folder.url.path))
             }
             // Repoint `current` with one rename, so lookoutd never sees it missing or half-made.

@@ -10,7 +10,7 @@ struct Lookout: ParsableCommand {
         abstract: "Lookout's companion tool: classify images, retrain the classifier head, benchmark, manage models.",
         discussion: """
             Models are named by path or by name; names are looked up in LOOKOUT_MODEL_DIR (when set), \
-            then in the model store (/var/lib/lookout/models for root, else ~/.local/share/lookout/models).
+            then in the model store (/var/lib/lookout/models for root, else ~/.local/share/lookout/models, then /var/lib/lookout/models).
             """,
         subcommands: [Classify.self, Bench.self, Retrain.self, Eval.self, ModelCommand.self, Tail.self, Devices.self, Capture.self, HeadCommand.self])
 }

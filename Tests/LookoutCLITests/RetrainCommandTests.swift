@@ -34,20 +34,22 @@ final class RetrainCommandTests: XCTestCase {
         let arguments = ["retrain", "--model", "mobilenet_v1_1.0_224", "--data", data.path, "--output", output.path,
                          "--cache", cache.path, "--threads", "2", "--json"]
         let process = Process()
-        process.executableURL = Bundle.main.bundleURL.appendingPathComponent("lookout")
-        if !FileManager.default.fileExists(atPath: process.executableURL!.path) {
-            process.executableURL = Fixtures.packageRoot.appendingPathComponent(".build/debug/lookout")
-        }
+        process.executableURL = Fixtures.program("lookout")
         process.arguments = arguments
         process.environment = Fixtures.environment()
         process.standardError = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
         try process.run()
-        // Wait for the first checkpoint (1,000 embeddings), then kill mid-way through the rest.
-        let deadline = Date().addingTimeInterval(120)
-        while Date() < deadline, ((try? FileManager.default.contentsOfDirectory(atPath: cache.path)) ?? []).filter({ $0.hasPrefix("embeddings-") }).isEmpty {
-            usleep(100_000)
+        // Wait for the first checkpoint (1,000 embeddings) however long the machine takes, with no
+        // deadline: the run itself ends the wait. Then kill mid-way through the rest.
+        func checkpointed() -> Bool {
+            ((try? FileManager.default.contentsOfDirectory(atPath: cache.path)) ?? []).contains { $0.hasPrefix("embeddings-") }
         }
+        var ended = false
+        while !ended, !checkpointed() { ended = exited.wait(timeout: .now() + 0.1) == .success }
+        XCTAssertFalse(ended, "the run checkpoints before it ends")
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         XCTAssertEqual(process.terminationReason, .uncaughtSignal)

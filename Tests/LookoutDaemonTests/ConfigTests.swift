@@ -97,6 +97,24 @@ final class ConfigTests: XCTestCase {
         XCTAssertNotNil(UInt64(exactly: (1 / largest.sourceReplayFPS * 1e9).rounded()))
     }
 
+    /// Found by the config fuzz target (FUZZING.md): an empty file leaked 4 kB per load (Foundation's
+    /// String(contentsOfFile:)), and SIGHUP rereads the config. Empty means the defaults; bytes that are
+    /// not UTF-8 and a FIFO are refused in one line naming the file, the FIFO without waiting for a writer.
+    func testEmptyNonUTF8AndFIFOConfigFiles() throws {
+        XCTAssertEqual(try DaemonConfig.load(file: try write(""), environment: [:]), DaemonConfig())
+        let bad = try write("")
+        try Data([0x61, 0x3A, 0x20, 0xFF, 0xFE, 0x0A]).write(to: URL(fileURLWithPath: bad))
+        XCTAssertThrowsError(try DaemonConfig.load(file: bad, environment: [:])) { error in
+            XCTAssertEqual("\(error)", "\(bad): not UTF-8 text")
+        }
+        let fifo = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-\(UUID().uuidString).fifo").path
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        defer { unlink(fifo) }
+        XCTAssertThrowsError(try DaemonConfig.load(file: fifo, environment: [:])) { error in
+            XCTAssertTrue("\(error)".hasPrefix("\(fifo): cannot read ("), "\(error)")
+        }
+    }
+
     func testPacerKeepsRateAndBudget() {
         let pacer = Pacer(maxRate: 2, cpuBudget: 0.25)
         // A cheap step: the rate limit decides (0.5 s apart).

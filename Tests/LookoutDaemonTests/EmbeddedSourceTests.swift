@@ -37,7 +37,7 @@ final class EmbeddedSourceTests: XCTestCase {
                             defer { taken.signal() }
                             return try frame.image(framing)
                         })
-                        _ = taken.wait(timeout: .now() + 30)
+                        _ = taken.wait(timeout: .now() + patience)
                     }
                     if !stall { continuation.finish() }
                 }
@@ -82,7 +82,7 @@ final class EmbeddedSourceTests: XCTestCase {
             try await service.run()
             done.fulfill()
         }
-        wait(for: [done], timeout: 60)
+        wait(for: [done], timeout: patience)
         let skipped = collector.lines.filter { $0.contains("skipped") }
         XCTAssertEqual(skipped.count, 1, "\(collector.lines)", file: file, line: line)
         XCTAssertTrue(skipped.first?.hasPrefix(skipPrefix) == true, "\(skipped)", file: file, line: line)
@@ -123,8 +123,7 @@ final class EmbeddedSourceTests: XCTestCase {
                 return (since, $0.sentence(camera: "/dev/video7"))
             }
         }
-        let deadline = Date().addingTimeInterval(120)
-        while stalledBeats().count < 2, Date() < deadline { usleep(100_000) }
+        _ = eventually { stalledBeats().count >= 2 }
         let beats = stalledBeats()
         XCTAssertGreaterThanOrEqual(beats.count, 2, "heartbeats after the camera stopped: \(collector.events.map(\.kind))")
         XCTAssertGreaterThanOrEqual(beats.last?.since ?? 0, 1)

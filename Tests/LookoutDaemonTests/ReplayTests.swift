@@ -52,9 +52,7 @@ final class ShutdownTests: XCTestCase {
     /// SIGTERM while classifying: lookoutd stops gracefully, with status 0, within 2 seconds.
     func testSIGTERMStopsCleanlyWithinTwoSeconds() throws {
         let process = Process()
-        let binary = Bundle.main.bundleURL.appendingPathComponent("lookoutd")
-        process.executableURL = FileManager.default.fileExists(atPath: binary.path)
-            ? binary : Fixtures.packageRoot.appendingPathComponent(".build/debug/lookoutd")
+        process.executableURL = Fixtures.program("lookoutd")
         process.arguments = ["--source", try Fixtures.photo("cat.png").deletingLastPathComponent().path,
                              "--model", "mobilenet_v1_0.25_128_quant"]
         process.environment = Fixtures.environment(["LOOKOUT_SOURCE_REPLAY_FPS": "20", "LOOKOUT_EVENTS_HEARTBEAT_SECONDS": "0.2"])

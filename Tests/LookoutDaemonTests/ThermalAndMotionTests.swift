@@ -78,18 +78,18 @@ final class ThermalAndMotionTests: XCTestCase {
         func classifications() -> Int { heartbeats().last?["classifications"] as? Int ?? 0 }
         func heat(_ milli: String) throws { try milli.write(toFile: root + "/thermal_zone0/temp", atomically: true, encoding: .utf8) }
 
-        XCTAssertTrue(eventually(seconds: 20) { classifications() >= 5 }, "classifies while cool: \(stderr.text)")
+        XCTAssertTrue(eventually { classifications() >= 5 }, "classifies while cool: \(stderr.text)")
         XCTAssertEqual(heartbeats().last?["temperature_c"] as? Double, 40)
         try heat("85000\n")
-        XCTAssertTrue(eventually(seconds: 10) { heartbeats().last?["thermal"] as? String == "paused" }, stderr.text)
+        XCTAssertTrue(eventually { heartbeats().last?["thermal"] as? String == "paused" }, stderr.text)
         XCTAssertTrue(stderr.text.contains("thermal: 85.0 °C at or above hard limit 80 °C, classification paused"), stderr.text)
         let pausedAt = classifications()
         let pausedBeats = heartbeats().count
-        XCTAssertTrue(eventually(seconds: 10) { heartbeats().count >= pausedBeats + 4 }, "heartbeats go on while paused")
+        XCTAssertTrue(eventually { heartbeats().count >= pausedBeats + 4 }, "heartbeats go on while paused")
         XCTAssertEqual(classifications(), pausedAt, "no classification while paused")
         XCTAssertEqual(heartbeats().last?["temperature_c"] as? Double, 85)
         try heat("40000\n")
-        XCTAssertTrue(eventually(seconds: 20) { classifications() >= pausedAt + 5 }, "resumes once cool: \(stderr.text)")
+        XCTAssertTrue(eventually { classifications() >= pausedAt + 5 }, "resumes once cool: \(stderr.text)")
         XCTAssertTrue(stderr.text.contains("thermal: 40.0 °C below 65 °C (soft limit − hysteresis), recovered: full pace"), stderr.text)
         XCTAssertEqual(stderr.text.components(separatedBy: "classification paused").count - 1, 1, "said once: \(stderr.text)")
         process.terminate()
@@ -134,7 +134,7 @@ final class ThermalAndMotionTests: XCTestCase {
         ])
         defer { if process.isRunning { process.terminate() } }
         func last(_ key: String) -> Int { stdout.events().last { $0["event"] as? String == "heartbeat" }?[key] as? Int ?? 0 }
-        XCTAssertTrue(eventually(seconds: 30) { last("skipped_static") >= 8 }, "a still scene is skipped: \(stderr.text)")
+        XCTAssertTrue(eventually { last("skipped_static") >= 8 }, "a still scene is skipped: \(stderr.text)")
         let (looked, dropped) = (last("skipped_static") + last("classifications"), last("dropped"))
         let bound = 4 * Date().timeIntervalSince(launched) + 1
         XCTAssertLessThanOrEqual(Double(looked), bound, "looked at \(looked) frames in \(Date().timeIntervalSince(launched)) s at max_rate 4")

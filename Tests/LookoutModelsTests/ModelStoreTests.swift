@@ -128,6 +128,14 @@ final class ModelStoreTests: XCTestCase {
                        Fixtures.models.appendingPathComponent("mobilenet_v1_1.0_224.tflite").path)
     }
 
+    func testOthersFindTheModelsRootInstalledAfterTheirOwn() throws {
+        let user = ModelStore.standard(environment: ["XDG_DATA_HOME": scratch.path], userID: 1000)
+        XCTAssertEqual(user.directory.path, scratch.appendingPathComponent("lookout/models").path)
+        XCTAssertEqual(user.searchPath.map(\.path), [user.directory.path, "/var/lib/lookout/models"])
+        let root = ModelStore.standard(environment: [:], userID: 0)
+        XCTAssertEqual(root.searchPath.map(\.path), ["/var/lib/lookout/models"])
+    }
+
     func testLabelsBesideTheModelMatchTheClassCount() throws {
         let model = try Fixtures.model("mobilenet_v1_0.75_224.tflite")
         let labels = try XCTUnwrap(Labels.file(besides: model, classCount: 1000))

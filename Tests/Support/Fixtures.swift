@@ -57,6 +57,13 @@ public enum Fixtures {
         return String(String(decoding: out, as: UTF8.self).prefix(64))
     }
 
+    /// One of the package's programs, built beside the test bundle (any build folder or target
+    /// triple: `swift build --scratch-path`, cross builds), else in `.build/debug`.
+    public static func program(_ name: String) -> URL {
+        let beside = Bundle.main.bundleURL.appendingPathComponent(name)
+        return FileManager.default.fileExists(atPath: beside.path) ? beside : packageRoot.appendingPathComponent(".build/debug/\(name)")
+    }
+
     public static func model(_ name: String) throws -> URL { try require(models.appendingPathComponent(name)) }
     public static func photo(_ name: String) throws -> URL { try require(shared.appendingPathComponent("photos/\(name)")) }
     public static func referenceInput(_ name: String) throws -> URL {
@@ -98,10 +105,8 @@ public struct Run {
     public let stderr: String
 
     public static func executable(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Run {
-        let binary = Bundle.main.bundleURL.appendingPathComponent(name)
         let process = Process()
-        process.executableURL = FileManager.default.fileExists(atPath: binary.path)
-            ? binary : Fixtures.packageRoot.appendingPathComponent(".build/debug/\(name)")
+        process.executableURL = Fixtures.program(name)
         process.arguments = arguments
         process.environment = Fixtures.environment(environment)
         let out = Pipe(), err = Pipe()
@@ -115,17 +120,6 @@ public struct Run {
         return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
                    stderr: String(decoding: stderr, as: UTF8.self))
     }
-}
-
-/// Polls `condition` every 0.1 s until it holds or `seconds` pass. The bound is a backstop for a
-/// hung run, set far above what a slow board or an emulator needs, never a speed target.
-public func eventually(seconds: Double, _ condition: () -> Bool) -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if condition() { return true }
-        Thread.sleep(forTimeInterval: 0.1)
-    }
-    return condition()
 }
 
 extension Fixtures {

@@ -1,7 +1,5 @@
-# Sourced by system tests: a Debian bookworm root with systemd and Lookout's runtime libraries,
-# made once by debootstrap (40-60 s) and cached in .cache/rootfs (git-ignored).
-ROOTFS=${LOOKOUT_ROOTFS:-$PWD/.cache/rootfs/bookworm}
-ROOTFS_PACKAGES=systemd,systemd-sysv,udev,dbus,procps,libxnnpack0,libpthreadpool0,libturbojpeg0,libspng0,libopenblas0-pthread,libv4l-0,libsystemd0,libcurl4,libstdc++6
+# Sourced by system tests: a Debian bookworm root with systemd and Lookout's runtime libraries, made
+# once by scripts/debian-root.sh (40-60 s) and cached outside the checkout, so clean clones reuse it.
 
 need_packages() {
   local missing=()
@@ -11,14 +9,10 @@ need_packages() {
   fi
 }
 
+# make_rootfs: sets ROOTFS, the root's path.
 make_rootfs() {
-  need_packages debootstrap systemd-container
-  if [ ! -e "$ROOTFS/.complete" ] || [ "$(cat "$ROOTFS/.complete")" != "$ROOTFS_PACKAGES" ]; then
-    rm -rf "$ROOTFS"; mkdir -p "$(dirname "$ROOTFS")"
-    echo "rootfs: debootstrap bookworm into $ROOTFS (once)"
-    debootstrap --variant=minbase --include="$ROOTFS_PACKAGES" bookworm "$ROOTFS" http://deb.debian.org/debian >/dev/null
-    echo "$ROOTFS_PACKAGES" > "$ROOTFS/.complete"
-  fi
+  need_packages systemd-container
+  ROOTFS=$(scripts/debian-root.sh bookworm-amd64)
 }
 
 # root_overlay DIR: the cached root as a read-only lower layer with this run's changes in DIR/upper,
