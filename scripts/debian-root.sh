@@ -105,7 +105,7 @@ make_root() {
   need_host_packages debootstrap
   [ "$arch" = amd64 ] || need_qemu_aarch64
   # A run killed half-way may have left mounts (a bound /dev) in its partial root: never delete through them.
-  findmnt -rn -o TARGET | grep -E "^($root|$work)(/|\$)" | sort -r | xargs -r umount -l
+  { findmnt -rn -o TARGET | grep -E "^($root|$work)(/|\$)" || true; } | sort -r | xargs -r umount -l
   rm -rf "$root" "$work"; mkdir -p "$CACHE/roots" "$CACHE/downloads/debootstrap-$name"
   echo "debian-root: making $name in $root (once)" >&2
   local include=""
