@@ -26,7 +26,7 @@ packages_of() {
     # The tests need Swift's runtime (libswiftlang); the cross build needs swiftlang's resource dirs,
     # unpacked from the package (+): installing all of swiftlang under emulation takes 7 minutes.
     trixie-arm64) echo "libswiftlang libstdc++-14-dev $DEV_PACKAGES +swiftlang" ;;
-    bookworm-amd64) echo "systemd,systemd-sysv,udev,dbus,procps,libxnnpack0,libpthreadpool0,libturbojpeg0,libspng0,libopenblas0-pthread,libv4l-0,libsystemd0,libcurl4,libstdc++6" ;;
+    bookworm-amd64) echo "systemd,systemd-sysv,udev,dbus,procps,libxnnpack0,libpthreadpool0,libturbojpeg0,libspng0,libopenblas0-pthread,libv4l-0,libsystemd0,libcurl4,libstdc++6,libmosquitto1" ;;
     *) echo "debian-root: unknown root '$1' (trixie-amd64, trixie-arm64, bookworm-amd64)" >&2; return 1 ;;
   esac
 }
