@@ -80,13 +80,13 @@ public struct Logger: Sendable {
     }
 }
 
-/// One line per entry on standard error: time, level, label, message, then metadata.
+/// One line per entry on standard error: time, level, label and message. The metadata are fields
+/// for journald (MESSAGE_ID, LOOKOUT_*); the message already says everything a reader needs.
 public struct StandardErrorLogHandler: LogHandler {
     public init() {}
 
     public func log(_ entry: LogEntry) {
-        let metadata = entry.metadata.sorted { $0.key < $1.key }.map { " \($0.key)=\($0.value)" }.joined()
-        let line = "\(Self.timestamp()) \(entry.level.rawValue) \(entry.label): \(entry.message)\(metadata)\n"
+        let line = "\(Self.timestamp()) \(entry.level.rawValue) \(entry.label): \(entry.message)\n"
         FileHandle.standardError.write(Data(line.utf8))
     }
 
