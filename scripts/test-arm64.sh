@@ -14,11 +14,12 @@ filter=""
 while [ $# -gt 0 ]; do
   case $1 in
     --filter) filter=$2; shift 2 ;;
-    # What differs by architecture: the engine on XNNPACK's NEON kernels, the camera path's SIMD
-    # crops bit for bit, and the daemon's replay end to end. Not yet ReferenceOutputTests: on NEON the
+    # What differs by architecture: the engine on XNNPACK's NEON kernels, the SIMD resize bit for bit
+    # against PIL's crops, and the daemon's replay end to end. Not yet ReferenceOutputTests: on NEON the
     # uint8 embedding extractor is 3-4 output steps (0.07-0.09) from LiteRT's x86 reference, which its
-    # float tolerance (1e-4) does not allow; every other model matches (issue #9).
-    --ci) filter='^LookoutEngineTests\.EngineTests/|^LookoutImagingTests\.(ReferenceCropTests|CameraFrameTests)/|^LookoutDaemonTests\.ReplayTests/'; shift ;;
+    # float tolerance (1e-4) does not allow; every other model matches (issue #9). CameraFrameTests
+    # (the pixel formats) has not yet run to its end under qemu.
+    --ci) filter='^LookoutEngineTests\.EngineTests/|^LookoutImagingTests\.ReferenceCropTests/|^LookoutDaemonTests\.ReplayTests/'; shift ;;
     *) echo "usage: scripts/test-arm64.sh [--filter REGEX | --ci]" >&2; exit 2 ;;
   esac
 done
