@@ -5,14 +5,7 @@
 CACHE=${LOOKOUT_CACHE:-/var/cache/lookout}
 LLVM_OBJCOPY=${LLVM_OBJCOPY:-$(command -v llvm-objcopy || echo "$(dirname "$(readlink -f "$(command -v swift)")")/llvm-objcopy")}
 
-need_host_packages() {
-  local missing=() p
-  for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
-  if [ ${#missing[@]} -gt 0 ]; then
-    apt-get update -qq -o DPkg::Lock::Timeout=600
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends "${missing[@]}" >/dev/null
-  fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/packages.sh"
 
 # The version in head bundles (Retrainer.version) is Lookout's version.
 lookout_version() {

@@ -12,6 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/in-root.sh
+source scripts/lib/packages.sh
 
 CACHE=${LOOKOUT_CACHE:-/var/cache/lookout}
 MIRROR=${LOOKOUT_DEBIAN_MIRROR:-http://deb.debian.org/debian}
@@ -29,19 +30,6 @@ packages_of() {
     bookworm-amd64) echo "systemd,systemd-sysv,udev,dbus,procps,libxnnpack0,libpthreadpool0,libturbojpeg0,libspng0,libopenblas0-pthread,libv4l-0,libsystemd0,libcurl4,libstdc++6,libmosquitto1" ;;
     *) echo "debian-root: unknown root '$1' (trixie-amd64, trixie-arm64, bookworm-amd64)" >&2; return 1 ;;
   esac
-}
-
-need_host_packages() {
-  local missing=()
-  for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
-  if ((${#missing[@]})); then
-    echo "debian-root: installing ${missing[*]} on the host" >&2
-    # Other users of the host's apt may hold its locks for a while: wait for them.
-    local try
-    for try in 1 2 3 4 5 6 7 8 9 10; do apt-get update -qq && break; sleep 30; done
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=900 --no-install-recommends \
-      "${missing[@]}" >/dev/null
-  fi
 }
 
 # qemu-user for arm64 binaries, registered with flag F so it works inside chroots.

@@ -1,17 +1,11 @@
 # Sourced by system tests: a Debian bookworm root with systemd and Lookout's runtime libraries, made
 # once by scripts/debian-root.sh (40-60 s) and cached outside the checkout, so clean clones reuse it.
 
-need_packages() {
-  local missing=()
-  for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
-  if [ ${#missing[@]} -gt 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  fi
-}
+source scripts/lib/packages.sh
 
 # make_rootfs: sets ROOTFS, the root's path.
 make_rootfs() {
-  need_packages systemd-container
+  need_host_packages systemd-container
   ROOTFS=$(scripts/debian-root.sh bookworm-amd64)
 }
 

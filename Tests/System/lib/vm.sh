@@ -17,7 +17,7 @@
 VM_CACHE=${LOOKOUT_VM_CACHE:-$PWD/.cache/vm}
 
 vm_prepare() {
-  need_packages qemu-system-x86 busybox-static cpio kmod v4l-utils xz-utils
+  need_host_packages qemu-system-x86 busybox-static cpio kmod v4l-utils xz-utils
   local pkg version
   pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-6/ {print $2; exit}')
   if [ -z "$pkg" ]; then  # no package lists: the kernel downloaded before, if there is one
