@@ -6,7 +6,7 @@
 #  2. `lookout tail --json --directory` reads the same events back;
 #  3. journald stopped mid-run: events go to stderr as JSON lines, and journal + stderr together
 #     hold every event (nothing lost); lookoutd says when the journal is back;
-#  4. entries forged with logger (SYSLOG_IDENTIFIER=lookoutd, LOOKOUT_ fields, even _SYSTEMD_UNIT=
+#  4. entries forged through the native protocol (SYSLOG_IDENTIFIER=lookoutd, LOOKOUT_ fields, even _SYSTEMD_UNIT=
 #     and _EXE=, which journald drops) by root and by another user are not shown by `lookout tail`,
 #     and control characters in a MESSAGE are shown escaped.
 set -euo pipefail
@@ -52,18 +52,22 @@ forge() {
   chmod 644 "$W/forged-$1"
 }
 forge root; forge nobody
-logger --journald="$W/forged-root"
-chmod 711 "$W"; setpriv --reuid=nobody --regid=nogroup --clear-groups logger --journald="$W/forged-nobody"
-for _ in $(seq 600); do
+# Debian's own python3: another user cannot run a per-user one (pyenv under /root). The forgers
+# stay alive until journald has stored both entries.
+PY=/usr/bin/python3 FORGER=$(realpath Tests/System/lib/forge_journal.py)
+$PY "$FORGER" "$W/forged-root" & FORGERS=$!
+chmod 711 "$W"; setpriv --reuid=nobody --regid=nogroup --clear-groups $PY "$FORGER" "$W/forged-nobody" & FORGERS="$FORGERS $!"
+for _ in $(seq 6000); do
   [ "$(journalctl --no-pager -o cat LOOKOUT_LABEL=forged-root LOOKOUT_LABEL=forged-nobody | wc -l)" = 2 ] && break; sleep 0.1
 done
+kill $FORGERS; wait $FORGERS || true
 journalctl -o json --no-pager LOOKOUT_LABEL=forged-root LOOKOUT_LABEL=forged-nobody > "$W/forged.journal.json"
 D=/run/log/journal/"$(cat /etc/machine-id)"
 "$BIN/lookout" tail --json --heartbeats --directory "$D" --exe "$BIN/lookoutd" > "$W/forged.tail.jsonl"
 "$BIN/lookout" tail --heartbeats --directory "$D" --exe "$BIN/lookoutd" > "$W/forged.tail.txt"
-# Trusting logger's own binary makes root's forged entry count (the test's way to get a trusted
-# entry with an escape sequence): its text line shows the sequence escaped.
-"$BIN/lookout" tail --directory "$D" --exe "$(command -v logger)" > "$W/logger.tail.txt"
+# Trusting the forger's own binary (python3) makes root's forged entry count (the test's way to
+# get a trusted entry with an escape sequence): its text line shows the sequence escaped.
+"$BIN/lookout" tail --directory "$D" --exe "$(realpath $PY)" > "$W/forger.tail.txt"
 # Run 2: journald goes away for two seconds in the middle of the replay.
 date +%s.%N > "$W/run2.start"
 "$BIN/lookoutd" --source "$W/photos" --events journal > "$W/run2.stdout" 2> "$W/run2.stderr" &

@@ -57,11 +57,18 @@ def seconds(a, b):
     return marks[b]["at"] - marks[a]["at"] if a in marks and b in marks else 0
 
 
+def idle(cpu_seconds, wall_seconds):
+    """Waiting does not spin: a spin holds a core (CPU ≈ wall time); a retry timer uses a sliver of
+    it. A quarter of one core leaves room for a classification still finishing on a slow or
+    emulated CPU (0.46 s in 4.1 s under TCG in CI), so the bound holds at any speed."""
+    return cpu_seconds < 0.25 * wall_seconds
+
+
 # No camera at start.
 missing = [l for l in between("missing", "before-camera") + log[:marks.get("missing", {"log": 0})["log"]] if "camera" in l]
 check(len(missing) == 1 and "/dev/video0: cannot open: No such file or directory" in missing[0],
       f"no camera at start: said once that /dev/video0 is missing ({len(missing)} line(s)), kept running")
-check(cpu("missing", "before-camera") < 0.2,
+check(idle(cpu("missing", "before-camera"), seconds("missing", "before-camera")),
       f"waiting for a missing camera does not spin: {cpu('missing', 'before-camera'):.2f} s CPU in {seconds('missing', 'before-camera'):.1f} s")
 check(any("streaming YUYV 640×480" in l for l in between("before-camera", "unplug")),
       "the camera appeared after modprobe: streaming YUYV 640×480")
@@ -75,7 +82,7 @@ check(len(started) > 0, f"{len(started)} started events, e.g. {[e['label'] for e
 outage = [l for l in between("unplug", "recovered") if "camera" in l and "streaming" not in l]
 check(len(outage) == 1 and "retrying" in outage[0] and ("No such device" in outage[0] or "No such file" in outage[0]),
       f"the unplug is logged once, with its cause ({len(outage)} line(s): {outage[0].split('] ')[-1] if outage else ''})")
-check(cpu("outage", "outage-end") < 0.2,
+check(idle(cpu("outage", "outage-end"), seconds("outage", "outage-end")),
       f"waiting for the camera to come back does not spin: {cpu('outage', 'outage-end'):.2f} s CPU in {seconds('outage', 'outage-end'):.1f} s")
 check(any("streaming YUYV 640×480" in l for l in between("outage-end", "recovered")),
       f"the camera came back: streaming again by itself, {seconds('outage-end', 'recovered'):.1f} s after modprobe")
