@@ -90,7 +90,8 @@ enum WebPage {
           for (const s of series) line(svg, s.values.map(v => typeof v === "number" && isFinite(v) ? v : 0), top, s.colour);
           const label = document.createElementNS(SVG, "text");
           label.setAttribute("x", "4"); label.setAttribute("y", "12"); label.setAttribute("font-size", "11");
-          label.textContent = "max " + top.toFixed(2);
+          const latest = series[series.length - 1].values.slice(-1)[0];
+          label.textContent = "now " + number(latest, 2);
           svg.appendChild(label);
         }
 
