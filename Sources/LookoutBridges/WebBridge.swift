@@ -16,7 +16,7 @@ public final class WebBridge: @unchecked Sendable {
     let live: URL
     private var server: HTTPServer?
     /// The longest a stream waits before a keepalive: a client that left is found this often.
-    static let keepaliveSeconds = 15.0
+    static let keepaliveSeconds = 5.0
     static let csp = "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src 'self'; connect-src 'self'; "
         + "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
