@@ -6,18 +6,12 @@
 #   2. lookoutd's CPU use as shipped (replay at 5 fps, max_rate 5, cpu_budget 0.5, live.max_rate 2) over
 #      SECONDS watched against SECONDS with nobody watching (/proc/PID/stat).
 # Prints Markdown for BENCHMARKS.md.  scripts/benchmark-live.sh [--seconds S] [--runs N]   (defaults 60, 3)
-# LOOKOUT_BIN: the binaries (default: built as `make install` builds them, in .build/installed).
+# LOOKOUT_BIN: the binaries (default: built as `make install` builds them; scripts/lib/daemon-bench.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=60 runs=3
 while [ $# -gt 0 ]; do case $1 in --seconds) seconds=$2; shift 2 ;; --runs) runs=$2; shift 2 ;; *) echo "unknown option $1" >&2; exit 2 ;; esac; done
-export LOOKOUT_MODEL_DIR="${LOOKOUT_MODEL_DIR:-$(cd .. && pwd)/shared/models}"
-photos="${LOOKOUT_SHARED_DIR:-$(cd .. && pwd)/shared}/photos"
-[ -n "${LOOKOUT_BIN:-}" ] || swift build -c release --static-swift-stdlib --scratch-path .build/installed >/dev/null
-bin=${LOOKOUT_BIN:-.build/installed/release}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"; kill $(jobs -p) 2>/dev/null || true' EXIT
-hz=$(getconf CLK_TCK)
+source scripts/lib/daemon-bench.sh   # $photos, $bin, $tmp, cpu_seconds
 mkdir -p "$tmp/replay" "$tmp/live"
 for round in 1 2 3 4 5; do for f in "$photos"/*.{jpg,png}; do cp "$f" "$tmp/replay/$round-$(basename "$f")"; done; done
 frames=$(ls "$tmp/replay" | wc -l)
@@ -51,9 +45,9 @@ steady() {
   env LOOKOUT_SOURCE_REPLAY_FPS=5 "$bin/lookoutd" --source "$tmp/replay" > /dev/null 2>> "$tmp/lookoutd.log" &
   local pid=$! c0 t0 c1 t1
   sleep 5
-  c0=$(awk -v hz="$hz" '{print ($14 + $15) / hz}' "/proc/$pid/stat"); t0=$(date +%s.%N)
+  c0=$(cpu_seconds $pid); t0=$(date +%s.%N)
   sleep "$seconds"
-  c1=$(awk -v hz="$hz" '{print ($14 + $15) / hz}' "/proc/$pid/stat"); t1=$(date +%s.%N)
+  c1=$(cpu_seconds $pid); t1=$(date +%s.%N)
   kill -TERM $pid; wait $pid || true
   awk -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" 'BEGIN {printf "%.3f", (c1 - c0) / (t1 - t0)}'
 }

@@ -2,8 +2,7 @@
 # web.test.sh's steps, run in a private mount namespace where journald's folders are the test's own.
 # Environment: W (scratch folder), BIN (built binaries), PORT (the page's), lookoutd's LOOKOUT_* settings.
 set -euo pipefail
-trap 'kill $(cat "$W"/*.pid 2>/dev/null) 2>/dev/null || true' EXIT
-trap 'exit 143' TERM INT
+source Tests/System/lib/inside.sh   # wait_for, stop; nothing outlives the test
 trap 'echo "web test (inside): failed at line $LINENO: $BASH_COMMAND" >&2; for f in web.log lookoutd.log token.log; do echo "--- $f"; tail -n 20 "$W/$f" 2>/dev/null; done' ERR
 source Tests/System/lib/journald.sh
 private_journald
@@ -11,15 +10,6 @@ private_journald
 CHECK="/usr/bin/python3 $(pwd)/Tests/System/lib/check_web.py"
 SHOT="$(pwd)/.cache/system-tests/web.png"
 
-wait_for() {  # WHAT BOUND COMMAND...: polls until COMMAND succeeds
-  local what=$1 bound=$2 start=$SECONDS
-  shift 2
-  until "$@"; do
-    if ((SECONDS - start > bound)); then echo "timed out after $bound s waiting for $what" >&2; return 1; fi
-    sleep 0.2
-  done
-}
-stop() { local pid; pid=$(cat "$W/$1.pid"); kill "$pid"; while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done; rm -f "$W/$1.pid"; }
 heartbeats() { journalctl --no-pager -q -o cat LOOKOUT_EVENT=heartbeat | wc -l; }
 more_heartbeats() { test "$(heartbeats)" -ge "$1"; }
 serving() { curl -sf -o /dev/null "http://127.0.0.1:$1/state" "${@:2}"; }
