@@ -60,7 +60,18 @@ public struct MQTTSettings: Equatable {
     /// Reads the account from the credentials file into `broker`.
     public mutating func loadCredentials(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         guard let credentials else { return }
-        let (path, text) = try Credentials.read(credentials, what: "the broker credentials", environment: environment)
+        let path: String
+        if credentials.hasPrefix("/") {
+            path = credentials
+        } else if let folder = environment["CREDENTIALS_DIRECTORY"] {
+            path = folder + "/" + credentials
+        } else {
+            throw ConfigError("credentials: \(credentials) is a credential name but CREDENTIALS_DIRECTORY is not set (LoadCredential= in the unit)")
+        }
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw ConfigError("\(path): cannot read the broker credentials (\((error as NSError).localizedFailureReason ?? "\(error)"))")
+        }
         let values = try? Yams.load(yaml: text) as? [String: Any]
         guard let username = values?["username"].map({ "\($0)" }), let password = values?["password"].map({ "\($0)" }) else {
             throw ConfigError("\(path): must hold `username: ...` and `password: ...`")
