@@ -52,7 +52,7 @@ extension Pipeline {
         } else {
             labels = []
         }
-        return Pipeline(
+        var pipeline = Pipeline(
             labeller: Labeller(engine: engine, head: head, labels: labels, topK: config.topK),
             pacer: Pacer(maxRate: config.maxRate, cpuBudget: config.cpuBudget), debounce: config.debounceSettings,
             heartbeatSeconds: config.heartbeatSeconds,
@@ -67,5 +67,9 @@ extension Pipeline {
                                       maxBytes: Int(config.inboxMaxMegabytes * 1_000_000)),
                       logger: logger)
             })
+        pipeline.live = config.livePath.map {
+            LiveFrame(settings: .init(path: $0, maxRate: config.liveMaxRate, watchSeconds: config.liveWatchSeconds), logger: logger)
+        }
+        return pipeline
     }
 }
