@@ -29,7 +29,7 @@ extension Pipeline {
         let classifier = try Classifier.load(model: config.model, threads: config.threads,
                                              head: config.modelHead.map(URL.init(fileURLWithPath:)),
                                              labels: config.modelLabels.map(URL.init(fileURLWithPath:)), topK: config.topK, prepare: true)
-        return Pipeline(
+        var pipeline = Pipeline(
             classifier: classifier,
             pacer: Pacer(maxRate: config.maxRate, cpuBudget: config.cpuBudget), debounce: config.debounceSettings,
             heartbeatSeconds: config.heartbeatSeconds,
@@ -44,5 +44,9 @@ extension Pipeline {
                                       maxBytes: Int(config.inboxMaxMegabytes * 1_000_000)),
                       logger: logger)
             })
+        pipeline.live = config.livePath.map {
+            LiveFrame(settings: .init(path: $0, maxRate: config.liveMaxRate, watchSeconds: config.liveWatchSeconds), logger: logger)
+        }
+        return pipeline
     }
 }

@@ -19,6 +19,7 @@ public struct Pipeline: Sendable {
     public var motion: MotionGate?
     public var board: BoardProfile?
     public var inbox: Inbox?
+    public var live: LiveFrame?
 
     public init(classifier: Classifier, pacer: Pacer, debounce: DebounceSettings, heartbeatSeconds: Double, context: EventContext,
                 thermalZones: ThermalZones, thermal: ThermalGovernor, motion: MotionGate?, board: BoardProfile?, inbox: Inbox?) {
@@ -218,6 +219,7 @@ public final class LookoutService: Service, @unchecked Sendable {
                 let classification = Classification(frame: frame.number, capturedAt: frame.capturedAt, top: top, latencyMs: latency)
                 last = (classification, frame.wallClock)
                 lock.withLock { summary.last = top.first; summary.latencyMs = latency }
+                pipeline.live?.offer(image, top: top, frame: frame.number, capturedAt: frame.wallClock)
                 let events = debouncer.observe(classification)
                 let started = events.contains { if case .started = $0 { true } else { false } }
                 let kept = pipeline.inbox.flatMap { inbox in
