@@ -1,9 +1,7 @@
 import Foundation
-import LookoutEngine
+import LookoutClassifier
 import LookoutEvents
 import LookoutLog
-import LookoutModels
-import LookoutTraining
 
 extension DaemonConfig {
     public var debounceSettings: DebounceSettings {
@@ -25,38 +23,17 @@ extension DaemonConfig {
 
 extension Pipeline {
     /// Loads and checks the model, head and labels that `config` names: at start and on every
-    /// reload, so that a bad model or head is refused before anything running is touched.
+    /// reload, so that a bad model, head or labels file is refused before anything running is touched.
     /// `logger` is where the parts it builds (the inbox) report.
     public static func load(_ config: DaemonConfig, logger: Logger) throws -> Pipeline {
-        let modelURL = try ModelStore.standard().resolve(config.model)
-        let engine: Engine
-        do { engine = try Engine(contentsOf: modelURL, threads: config.threads) } catch {
-            throw ConfigError("\(modelURL.path): \(error)")
-        }
-        let modelSHA256 = try sha256(of: modelURL)
-        let head = try config.modelHead.map {
-            try Head.load(URL(fileURLWithPath: $0), baseModelSHA256: modelSHA256, baseModelName: modelURL.lastPathComponent,
-                          baseEmbeddingSize: engine.embeddingSize)
-        }
-        // The runtime the frames will run on, built now: a model XNNPACK refuses is refused here, before
-        // READY or before a reload swaps anything. Its weights packed, the file's bytes are freed.
-        do { try engine.prepare(head?.preprocessing.pooling, releasingModel: true) } catch {
-            throw ConfigError("\(modelURL.path): \(error)")
-        }
-        let labels: [String]
-        if let head {
-            labels = head.labels
-        } else if let file = config.modelLabels.map(URL.init(fileURLWithPath:))
-                    ?? Labels.file(besides: modelURL, classCount: engine.classCount) {
-            labels = try Labels.load(file)
-        } else {
-            labels = []
-        }
+        let classifier = try Classifier.load(model: config.model, threads: config.threads,
+                                             head: config.modelHead.map(URL.init(fileURLWithPath:)),
+                                             labels: config.modelLabels.map(URL.init(fileURLWithPath:)), topK: config.topK, prepare: true)
         var pipeline = Pipeline(
-            labeller: Labeller(engine: engine, head: head, labels: labels, topK: config.topK),
+            classifier: classifier,
             pacer: Pacer(maxRate: config.maxRate, cpuBudget: config.cpuBudget), debounce: config.debounceSettings,
             heartbeatSeconds: config.heartbeatSeconds,
-            context: EventContext(camera: config.sourceName, modelSHA256: modelSHA256, head: config.modelHead),
+            context: EventContext(camera: config.sourceName, modelSHA256: classifier.modelSHA256, head: config.modelHead),
             thermalZones: ThermalZones(root: config.thermalRoot),
             thermal: ThermalGovernor(soft: config.thermalSoft, hard: config.thermalHard, hysteresis: config.thermalHysteresis),
             motion: config.motionEnabled ? MotionGate(threshold: config.motionThreshold, maxSkipSeconds: config.motionMaxSkipSeconds) : nil,

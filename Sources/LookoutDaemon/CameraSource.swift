@@ -1,4 +1,5 @@
 import Foundation
+import LookoutClock
 import LookoutCamera
 import LookoutImaging
 

@@ -1,4 +1,5 @@
 import Foundation
+import LookoutClock
 
 /// Whether the pipeline is making progress, for the systemd watchdog: frames keep arriving (or
 /// the camera is known to be away and being retried), and no classification is stuck. A wedged

@@ -1,40 +1,15 @@
 import Foundation
-import LookoutEngine
+import LookoutClock
+import LookoutClassifier
 import LookoutEvents
 import LookoutImaging
-import LookoutTraining
 import LookoutLifecycle
 import LookoutLog
-
-/// Turns model outputs into the top labels: the base model's own classes, or a retrained head's.
-public struct Labeller: Sendable {
-    public let engine: Engine
-    public let head: Head?
-    public let labels: [String]
-    public let topK: Int
-
-    public init(engine: Engine, head: Head?, labels: [String], topK: Int) {
-        (self.engine, self.head, self.labels, self.topK) = (engine, head, labels, topK)
-    }
-
-    /// The model's input as the head was trained on (ImageNet's centre crop without a head).
-    public var framing: Framing { Framing(size: engine.input.width, crop: head?.preprocessing.crop ?? .standard) }
-
-    public func top(_ pixels: [UInt8]) throws -> [(label: String, score: Float)] {
-        let scores = try head.map { try $0.scores(for: try engine.embedding(for: pixels, pooling: $0.preprocessing.pooling)) }
-            ?? engine.scores(for: pixels)
-        return scores.indices.sorted { scores[$0] > scores[$1] }.prefix(topK).map {
-            (labels.indices.contains($0) ? labels[$0] : "#\($0)", scores[$0])
-        }
-    }
-}
-
-extension Engine: @unchecked Sendable {}
 
 /// What a reload may replace while frames keep flowing: the model, head and labels, the pacing,
 /// the debouncing, and the identity the events carry.
 public struct Pipeline: Sendable {
-    public var labeller: Labeller
+    public var classifier: Classifier
     public var pacer: Pacer
     public var debounce: DebounceSettings
     public var heartbeatSeconds: Double
@@ -46,9 +21,9 @@ public struct Pipeline: Sendable {
     public var inbox: Inbox?
     public var live: LiveFrame?
 
-    public init(labeller: Labeller, pacer: Pacer, debounce: DebounceSettings, heartbeatSeconds: Double, context: EventContext,
+    public init(classifier: Classifier, pacer: Pacer, debounce: DebounceSettings, heartbeatSeconds: Double, context: EventContext,
                 thermalZones: ThermalZones, thermal: ThermalGovernor, motion: MotionGate?, board: BoardProfile?, inbox: Inbox?) {
-        (self.labeller, self.pacer, self.debounce) = (labeller, pacer, debounce)
+        (self.classifier, self.pacer, self.debounce) = (classifier, pacer, debounce)
         (self.heartbeatSeconds, self.context) = (heartbeatSeconds, context)
         (self.thermalZones, self.thermal, self.motion, self.board, self.inbox) = (thermalZones, thermal, motion, board, inbox)
     }
@@ -227,7 +202,7 @@ public final class LookoutService: Service, @unchecked Sendable {
                         pipeline.motion = gate
                         if still { skippedStatic += 1 }
                     }
-                    if !still { image = try frame.image(pipeline.labeller.framing) }
+                    if !still { image = try frame.image(pipeline.classifier.framing) }
                 } catch {
                     logger.warning("frame \(frame.number) skipped: \(error)")
                     lock.withLock { dropped += 1 }
@@ -235,7 +210,7 @@ public final class LookoutService: Service, @unchecked Sendable {
             }
             if let image {
                 liveness.classifying(true)
-                let top = try pipeline.labeller.top(image.pixels)
+                let top = try pipeline.classifier.top(image.pixels).map { (label: $0.label, score: $0.score) }
                 liveness.classifying(false)
                 let latency = (monotonicSeconds() - frame.capturedAt) * 1000
                 latencies.observe(latency)

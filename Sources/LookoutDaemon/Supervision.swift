@@ -1,4 +1,5 @@
 import Foundation
+import LookoutClock
 import LookoutEvents
 import LookoutJournal
 import LookoutLifecycle

@@ -128,7 +128,7 @@ struct Lookoutd: ParsableCommand {
             service.reconfigure(next)
             let sourceNote = new.sourceName == running ? "" : "; the source change to \(new.sourceName) takes effect at restart"
             return "model \(next.context.modelSHA256.prefix(12)), head \(new.modelHead ?? "none"), "
-                + "\(next.labeller.labels.count) labels\(sourceNote)"
+                + "\(next.classifier.labels.count) labels\(sourceNote)"
         }
         let power = pipeline.board.map { "; power estimated for \($0.summary)" } ?? ""
         logger.info("lookoutd: \(settings.model) on \(frameSource.name), events to \(settings.eventsSink)\(power)")

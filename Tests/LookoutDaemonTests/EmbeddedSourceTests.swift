@@ -1,6 +1,8 @@
 import Foundation
 @testable import LookoutCamera
+import LookoutClock
 import LookoutDaemon
+import LookoutFiles
 import LookoutImaging
 import LookoutTestSupport
 import LookoutLog
@@ -138,7 +140,7 @@ final class EmbeddedSourceTests: XCTestCase {
     /// bad frame is logged once with its cause, counted as dropped, and the cat stays one event.
     func testACorruptFrameIsSkippedAndCountedAndTheEventGoesOn() throws {
         let good = try catFrame()
-        let jpeg = try ImageDecoder.readFile(Fixtures.photo("cat_720p.jpg").path)
+        let jpeg = try RegularFile.read(Fixtures.photo("cat_720p.jpg").path)
         let corrupt = try Array(jpeg.prefix(jpeg.count / 4)).withUnsafeBytes {
             try RawFrame($0, format: .mjpeg, width: 1280, height: 720, bytesPerLine: 0)
         }
