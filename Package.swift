@@ -47,6 +47,8 @@ let package = Package(
         .target(name: "LookoutJournal", dependencies: ["CSystemd"]),
         // SHA-256 (libcrypto): model and head checksums, cache keys.
         .target(name: "LookoutDigest", dependencies: ["CCrypto"]),
+        // Monotonic time, CPU time and sleeping behind one injected protocol (tests set the time).
+        .target(name: "LookoutTime"),
         // Diagnostics with syslog levels and an injected handler (stderr, journald, tests).
         .target(name: "LookoutLog"),
         // Services run side by side; SIGTERM/SIGINT end them gracefully, signals as async sequences.
@@ -72,7 +74,7 @@ let package = Package(
         // lookoutd's parts: config, frame sources, pacing, the classification pipeline, event sinks.
         .target(name: "LookoutDaemon", dependencies: [
             "LookoutEngine", "LookoutImaging", "LookoutModels", "LookoutTraining", "LookoutEvents", "LookoutCamera",
-            "LookoutJournal", "LookoutLog", "LookoutLifecycle",
+            "LookoutJournal", "LookoutLog", "LookoutLifecycle", "LookoutTime",
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "lookoutd", dependencies: [
@@ -80,7 +82,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Where tests find the shared models, reference outputs and photos.
-        .target(name: "LookoutTestSupport", path: "Tests/Support"),
+        .target(name: "LookoutTestSupport", dependencies: ["LookoutTime"], path: "Tests/Support"),
         .testTarget(name: "TFLiteTests", dependencies: ["TFLite", "LookoutEngine", "LookoutTestSupport"]),
         .testTarget(name: "LookoutEngineTests", dependencies: ["LookoutEngine", "LookoutImaging", "LookoutTestSupport"]),
         .testTarget(name: "LookoutImagingTests", dependencies: ["LookoutImaging", "LookoutTestSupport"]),
@@ -89,7 +91,7 @@ let package = Package(
         .testTarget(name: "LookoutEventsTests", dependencies: ["LookoutEvents", "LookoutEngine", "LookoutImaging", "LookoutModels", "LookoutTestSupport"]),
         .testTarget(name: "LookoutDaemonTests", dependencies: [
             "LookoutDaemon", "LookoutCamera", "LookoutEngine", "LookoutImaging", "LookoutModels", "LookoutTraining", "LookoutTestSupport",
-            "LookoutLog",
+            "LookoutLog", "LookoutTime", "LookoutEvents",
         ]),
         .testTarget(name: "LookoutTrainingTests", dependencies: ["LookoutTraining", "LookoutTestSupport"]),
         .testTarget(name: "LookoutCLITests", dependencies: ["LookoutTestSupport"]),

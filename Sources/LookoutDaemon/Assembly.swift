@@ -23,11 +23,11 @@ extension DaemonConfig {
     public var sourceName: String { sourceReplay ?? sourceDevice }
 }
 
-extension Pipeline {
-    /// Loads and checks the model, head and labels that `config` names: at start and on every
-    /// reload, so that a bad model or head is refused before anything running is touched.
-    /// `logger` is where the parts it builds (the inbox) report.
-    public static func load(_ config: DaemonConfig, logger: Logger) throws -> Pipeline {
+extension Labeller {
+    /// Loads and checks the model, head and labels that `config` names, with the model's SHA-256:
+    /// at start and on every reload (on the model's thread), so that a bad model or head is refused
+    /// before anything running is touched.
+    static func load(_ config: DaemonConfig) throws -> (Labeller, modelSHA256: String) {
         let modelURL = try ModelStore.standard().resolve(config.model)
         let engine: Engine
         do { engine = try Engine(contentsOf: modelURL, threads: config.threads) } catch {
@@ -52,11 +52,19 @@ extension Pipeline {
         } else {
             labels = []
         }
-        return Pipeline(
-            labeller: Labeller(engine: engine, head: head, labels: labels, topK: config.topK),
+        return (Labeller(engine: engine, head: head, labels: labels, topK: config.topK), modelSHA256)
+    }
+}
+
+extension Pipeline {
+    /// The settings besides the model that `config` names, for `model` (loaded on its thread) and
+    /// the events of `camera`. `logger` is where the parts it builds (the inbox) report.
+    public static func load(_ config: DaemonConfig, model: LoadedModel, camera: String, logger: Logger) throws -> Pipeline {
+        Pipeline(
+            model: model,
             pacer: Pacer(maxRate: config.maxRate, cpuBudget: config.cpuBudget), debounce: config.debounceSettings,
             heartbeatSeconds: config.heartbeatSeconds,
-            context: EventContext(camera: config.sourceName, modelSHA256: modelSHA256, head: config.modelHead),
+            context: EventContext(camera: camera, modelSHA256: model.modelSHA256, head: config.modelHead),
             thermalZones: ThermalZones(root: config.thermalRoot),
             thermal: ThermalGovernor(soft: config.thermalSoft, hard: config.thermalHard, hysteresis: config.thermalHysteresis),
             motion: config.motionEnabled ? MotionGate(threshold: config.motionThreshold, maxSkipSeconds: config.motionMaxSkipSeconds) : nil,

@@ -1,4 +1,5 @@
 import Foundation
+import LookoutTime
 import LookoutDigest
 import LookoutImaging
 import LookoutLog

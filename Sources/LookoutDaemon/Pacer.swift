@@ -20,11 +20,3 @@ public struct Pacer: Sendable {
         return max(0, earliest - now)
     }
 }
-
-/// CPU time (user + system) of this process so far, in seconds.
-public func processCPUSeconds() -> Double {
-    var usage = rusage()
-    getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
-    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
-    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
-}

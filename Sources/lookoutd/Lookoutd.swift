@@ -86,7 +86,6 @@ struct Lookoutd: ParsableCommand {
         let logger = Logger(label: "lookoutd",
                             handler: settings.eventsSink == "journal" ? JournalLogHandler(health: journal) : StandardErrorLogHandler())
         let notifier = Notifier()
-        let pipeline = try Pipeline.load(settings, logger: logger)
         let ready = Once { notifier.ready() }
 
         let liveness = Liveness()
@@ -94,7 +93,6 @@ struct Lookoutd: ParsableCommand {
         if let replay = settings.sourceReplay {
             frameSource = try ReplaySource(folder: URL(fileURLWithPath: replay), fps: settings.sourceReplayFPS,
                                            loop: settings.sourceReplayLoop) { logger.warning("replay: skipped \($0)") }
-            ready.run()
         } else {
             let cameraID = EventSchema.messageIDs["camera"]!
             frameSource = CameraSource(
@@ -114,17 +112,18 @@ struct Lookoutd: ParsableCommand {
         case "jsonl": try JSONLinesSink(path: settings.eventsPath)
         default: JSONLinesSink(handle: .standardOutput)
         }
-        let service = LookoutService(source: frameSource, sink: sink, pipeline: pipeline, liveness: liveness, logger: logger)
-
+        let service = LookoutService(source: frameSource, sink: sink, liveness: liveness, logger: logger)
         let running = settings.sourceName
+        let pipeline = try await service.load(settings, camera: running)
+        // A replay is ready once its model is; a camera once it streams or is known to be absent.
+        if settings.sourceReplay != nil { ready.run() }
+
         let reload = ReloadService(notifier: notifier, logger: logger) { [self] in
             let new = try self.settings()
-            var next = try Pipeline.load(new, logger: logger)
-            next.context.camera = running
-            service.reconfigure(next)
+            let next = try await service.load(new, camera: running)
             let sourceNote = new.sourceName == running ? "" : "; the source change to \(new.sourceName) takes effect at restart"
             return "model \(next.context.modelSHA256.prefix(12)), head \(new.modelHead ?? "none"), "
-                + "\(next.labeller.labels.count) labels\(sourceNote)"
+                + "\(next.model.labelCount) labels\(sourceNote)"
         }
         let power = pipeline.board.map { "; power estimated for \($0.summary)" } ?? ""
         logger.info("lookoutd: \(settings.model) on \(frameSource.name), events to \(settings.eventsSink)\(power)")
