@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "LookoutEngine", targets: ["LookoutEngine"]),
         .library(name: "LookoutImaging", targets: ["LookoutImaging"]),
         .library(name: "LookoutDaemon", targets: ["LookoutDaemon"]),
+        .library(name: "LookoutTraining", targets: ["LookoutTraining"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -37,8 +38,12 @@ let package = Package(
         .target(name: "TFLite", dependencies: ["CLinux"]),
         // TFLite graph → XNNPACK subgraph → runtime on a pthreadpool.
         .target(name: "LookoutEngine", dependencies: ["TFLite", "CXNNPACK"]),
+        // Files others made, read bounded (regular files only); files written atomically, never over the user's.
+        .target(name: "LookoutFiles", dependencies: ["CLinux"]),
+        // The real clock: monotonic time, the process's CPU time, sleeping.
+        .target(name: "LookoutClock"),
         // Decoding (JPEG, PNG), EXIF orientation, crop and resize to the model's input.
-        .target(name: "LookoutImaging", dependencies: ["CTurboJPEG", "CSPNG", "CLinux"]),
+        .target(name: "LookoutImaging", dependencies: ["CTurboJPEG", "CSPNG", "LookoutFiles"]),
         // V4L2 cameras: negotiation, mmap streaming, typed failures, discovery.
         .target(name: "LookoutCamera", dependencies: ["CV4L2", "LookoutImaging"]),
         // Classifications → debounced recognition events (started / ended); the events' field schema.
@@ -47,34 +52,37 @@ let package = Package(
         .target(name: "LookoutJournal", dependencies: ["CSystemd"]),
         // SHA-256 (libcrypto): model and head checksums, cache keys.
         .target(name: "LookoutDigest", dependencies: ["CCrypto"]),
-        // Monotonic time, CPU time and sleeping behind one injected protocol (tests set the time).
-        .target(name: "LookoutTime"),
         // Diagnostics with syslog levels and an injected handler (stderr, journald, tests).
         .target(name: "LookoutLog"),
         // Services run side by side; SIGTERM/SIGINT end them gracefully, signals as async sequences.
         .target(name: "LookoutLifecycle"),
         // Finding, installing and verifying models and their labels.
-        .target(name: "LookoutModels", dependencies: ["LookoutDigest"]),
-        // Transfer learning: embeddings (cached), softmax head (L-BFGS on OpenBLAS), head bundles, reports.
+        .target(name: "LookoutModels", dependencies: ["LookoutDigest", "LookoutFiles"]),
+        // Model (+ head) + labels + framing → scores, top-K, embeddings: the one way both programs classify.
+        .target(name: "LookoutClassifier", dependencies: [
+            "LookoutEngine", "LookoutImaging", "LookoutModels", "LookoutFiles", "LookoutDigest", "COpenBLAS",
+        ]),
+        // Transfer learning: embeddings (cached), softmax head (L-BFGS on OpenBLAS), writing head bundles, reports.
         .target(name: "LookoutTraining", dependencies: [
-            "LookoutEngine", "LookoutImaging", "LookoutModels", "COpenBLAS", "CLinux", "LookoutDigest",
+            "LookoutEngine", "LookoutImaging", "LookoutModels", "LookoutClassifier", "LookoutFiles", "COpenBLAS", "CLinux",
+            "LookoutDigest",
         ]),
         // Bridges that carry lookoutd's journal entries elsewhere (MQTT and Home Assistant), resuming from a cursor.
         .target(name: "LookoutBridges", dependencies: [
-            "CMosquitto", "LookoutEvents", "LookoutJournal", "LookoutTraining", "LookoutDaemon", "LookoutLifecycle",
+            "CMosquitto", "LookoutEvents", "LookoutJournal", "LookoutClassifier", "LookoutFiles", "LookoutDaemon", "LookoutLifecycle",
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(
             name: "lookout",
             dependencies: [
-                "LookoutEngine", "LookoutImaging", "LookoutModels", "LookoutTraining", "LookoutCamera",
-                "LookoutEvents", "LookoutJournal", "LookoutBridges",
+                "LookoutEngine", "LookoutImaging", "LookoutModels", "LookoutClassifier", "LookoutTraining", "LookoutCamera",
+                "LookoutEvents", "LookoutJournal", "LookoutBridges", "LookoutFiles", "LookoutClock",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // lookoutd's parts: config, frame sources, pacing, the classification pipeline, event sinks.
         .target(name: "LookoutDaemon", dependencies: [
-            "LookoutEngine", "LookoutImaging", "LookoutModels", "LookoutTraining", "LookoutEvents", "LookoutCamera",
-            "LookoutJournal", "LookoutLog", "LookoutLifecycle", "LookoutTime",
+            "LookoutEngine", "LookoutImaging", "LookoutModels", "LookoutClassifier", "LookoutEvents", "LookoutCamera",
+            "LookoutJournal", "LookoutLog", "LookoutLifecycle", "LookoutFiles", "LookoutClock",
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "lookoutd", dependencies: [
@@ -82,18 +90,21 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Where tests find the shared models, reference outputs and photos.
-        .target(name: "LookoutTestSupport", dependencies: ["LookoutTime"], path: "Tests/Support"),
+        .target(name: "LookoutTestSupport", dependencies: ["LookoutClock"], path: "Tests/Support"),
         .testTarget(name: "TFLiteTests", dependencies: ["TFLite", "LookoutEngine", "LookoutTestSupport"]),
         .testTarget(name: "LookoutEngineTests", dependencies: ["LookoutEngine", "LookoutImaging", "LookoutTestSupport"]),
         .testTarget(name: "LookoutImagingTests", dependencies: ["LookoutImaging", "LookoutTestSupport"]),
-        .testTarget(name: "LookoutCameraTests", dependencies: ["LookoutCamera", "LookoutImaging", "LookoutTestSupport"]),
+        .testTarget(name: "LookoutCameraTests", dependencies: ["LookoutCamera", "LookoutImaging", "LookoutFiles", "LookoutTestSupport"]),
         .testTarget(name: "LookoutModelsTests", dependencies: ["LookoutModels", "LookoutEngine", "LookoutTestSupport"]),
         .testTarget(name: "LookoutEventsTests", dependencies: ["LookoutEvents", "LookoutEngine", "LookoutImaging", "LookoutModels", "LookoutTestSupport"]),
         .testTarget(name: "LookoutDaemonTests", dependencies: [
             "LookoutDaemon", "LookoutCamera", "LookoutEngine", "LookoutImaging", "LookoutModels", "LookoutTraining", "LookoutTestSupport",
-            "LookoutLog", "LookoutTime", "LookoutEvents",
+            "LookoutLog", "LookoutClassifier", "LookoutClock", "LookoutFiles", "LookoutEvents",
         ]),
-        .testTarget(name: "LookoutTrainingTests", dependencies: ["LookoutTraining", "LookoutTestSupport"]),
+        .testTarget(name: "LookoutTrainingTests", dependencies: ["LookoutTraining", "LookoutClassifier", "LookoutTestSupport"]),
+        .testTarget(name: "LookoutClassifierTests", dependencies: [
+            "LookoutClassifier", "LookoutCamera", "LookoutEngine", "LookoutImaging", "LookoutTestSupport",
+        ]),
         .testTarget(name: "LookoutCLITests", dependencies: ["LookoutTestSupport"]),
         .testTarget(name: "LookoutBridgesTests", dependencies: ["LookoutBridges", "LookoutJournal"]),
     ]

@@ -14,9 +14,9 @@ let package = Package(
         .executableTarget(name: "FuzzTFLite", dependencies: [
             "FuzzSupport", .product(name: "LookoutEngine", package: "Lookout"),
         ]),
-        // head.json + safetensors → Head.load → scores for the base model's embedding.
+        // head.json + safetensors → Head.load → scores for the base model's embedding (seeds written by the retrainer's writer).
         .executableTarget(name: "FuzzHead", dependencies: [
-            "FuzzSupport", .product(name: "LookoutDaemon", package: "Lookout"),
+            "FuzzSupport", .product(name: "LookoutTraining", package: "Lookout"),
         ]),
         // lookout.yaml → DaemonConfig.load → the settings derived from it.
         .executableTarget(name: "FuzzConfig", dependencies: [

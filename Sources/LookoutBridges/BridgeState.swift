@@ -1,7 +1,7 @@
 import Foundation
 import LookoutLifecycle
 import LookoutJournal
-import LookoutTraining
+import LookoutFiles
 
 /// A bridge's state folder ($STATE_DIRECTORY under systemd): the journal cursor of the last entry the
 /// far end acknowledged, and whatever else the bridge must remember, each file replaced atomically.

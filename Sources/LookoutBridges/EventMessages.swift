@@ -1,6 +1,6 @@
 import Foundation
 import LookoutEvents
-import LookoutTraining
+import LookoutClassifier
 
 /// The discovery configs published so far, kept in the state folder so that a head installed while
 /// the bridge was stopped still has the old head's labels removed.

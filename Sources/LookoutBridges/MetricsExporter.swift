@@ -1,6 +1,6 @@
 import Foundation
 import LookoutJournal
-import LookoutTraining
+import LookoutFiles
 
 /// `lookout metrics`: lookoutd's journal entries counted into Prometheus metrics, written as a
 /// `.prom` file for node_exporter's textfile collector (replaced atomically, so the collector never

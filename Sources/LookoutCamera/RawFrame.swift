@@ -18,6 +18,14 @@ public struct RawFrame: Sendable {
         bytes = Array(buffer)
     }
 
+    /// A frame in an uncompressed layout from bytes already in memory (`lookout bench`, tests): the
+    /// camera's path without the camera.
+    public init(bytes: [UInt8], format: CameraFrame.Format, width: Int, height: Int, bytesPerLine: Int) throws {
+        self = try bytes.withUnsafeBytes {
+            try RawFrame($0, format: FourCC(format), width: width, height: height, bytesPerLine: bytesPerLine)
+        }
+    }
+
     func withFrame<T>(_ kind: CameraFrame.Format, _ body: (CameraFrame) throws -> T) throws -> T {
         try bytes.withUnsafeBytes { try body(try CameraFrame(width: width, height: height, format: kind, bytesPerLine: bytesPerLine, bytes: $0)) }
     }
@@ -64,6 +72,14 @@ public struct RawFrame: Sendable {
 }
 
 extension FourCC {
+    init(_ layout: CameraFrame.Format) {
+        switch layout {
+        case .yuyv: self = .yuyv
+        case .nv12: self = .nv12
+        case .rgb24: self = .rgb24
+        }
+    }
+
     /// The uncompressed layout the resampler reads, or nil for MJPEG.
     var frameFormat: CameraFrame.Format? {
         switch self {

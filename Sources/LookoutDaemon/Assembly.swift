@@ -1,9 +1,6 @@
 import Foundation
-import LookoutEngine
 import LookoutEvents
 import LookoutLog
-import LookoutModels
-import LookoutTraining
 
 extension DaemonConfig {
     public var debounceSettings: DebounceSettings {
@@ -21,39 +18,6 @@ extension DaemonConfig {
 
     /// The device or folder frames come from.
     public var sourceName: String { sourceReplay ?? sourceDevice }
-}
-
-extension Labeller {
-    /// Loads and checks the model, head and labels that `config` names, with the model's SHA-256:
-    /// at start and on every reload (on the model's thread), so that a bad model or head is refused
-    /// before anything running is touched.
-    static func load(_ config: DaemonConfig) throws -> (Labeller, modelSHA256: String) {
-        let modelURL = try ModelStore.standard().resolve(config.model)
-        let engine: Engine
-        do { engine = try Engine(contentsOf: modelURL, threads: config.threads) } catch {
-            throw ConfigError("\(modelURL.path): \(error)")
-        }
-        let modelSHA256 = try sha256(of: modelURL)
-        let head = try config.modelHead.map {
-            try Head.load(URL(fileURLWithPath: $0), baseModelSHA256: modelSHA256, baseModelName: modelURL.lastPathComponent,
-                          baseEmbeddingSize: engine.embeddingSize)
-        }
-        // The runtime the frames will run on, built now: a model XNNPACK refuses is refused here, before
-        // READY or before a reload swaps anything. Its weights packed, the file's bytes are freed.
-        do { try engine.prepare(head?.preprocessing.pooling, releasingModel: true) } catch {
-            throw ConfigError("\(modelURL.path): \(error)")
-        }
-        let labels: [String]
-        if let head {
-            labels = head.labels
-        } else if let file = config.modelLabels.map(URL.init(fileURLWithPath:))
-                    ?? Labels.file(besides: modelURL, classCount: engine.classCount) {
-            labels = try Labels.load(file)
-        } else {
-            labels = []
-        }
-        return (Labeller(engine: engine, head: head, labels: labels, topK: config.topK), modelSHA256)
-    }
 }
 
 extension Pipeline {

@@ -1,7 +1,7 @@
 import Foundation
+import LookoutClock
 import LookoutCamera
 import LookoutImaging
-import LookoutTime
 
 /// A V4L2 camera as a frame source that never gives up: a missing, busy, unplugged or silent camera
 /// is reported once per change of state and retried with backoff (1 s doubling to 30 s; a missing
@@ -20,7 +20,7 @@ public struct CameraSource: FrameSource {
         (self.device, self.width, self.height, self.fps, self.onState) = (device, width, height, fps, onState)
     }
 
-    public func capture(into slot: FrameSlot, clock: LookoutClock) async throws {
+    public func capture(into slot: FrameSlot, clock: TimeSource) async throws {
         let stop = StopFlag()
         await withTaskCancellationHandler {
             await withCheckedContinuation { (ended: CheckedContinuation<Void, Never>) in
@@ -37,7 +37,7 @@ public struct CameraSource: FrameSource {
     }
 
     /// The capture thread: frames into `slot` until `stop` is set or the slot closed.
-    private func run(into slot: FrameSlot, clock: LookoutClock, stop: StopFlag) {
+    private func run(into slot: FrameSlot, clock: TimeSource, stop: StopFlag) {
         var backoff = 1.0, lastState = "", number: UInt64 = 0
         // A state is reported when it changes; an unplug (ENODEV) followed by the node's absence
         // (ENOENT) on the retries is one outage, reported once.
@@ -52,14 +52,14 @@ public struct CameraSource: FrameSource {
                 while !stop.isSet, !slot.isClosed {
                     do {
                         let raw = try camera.nextFrame(timeout: 2)
-                        let captured = clock.now(), wall = Date()
+                        let captured = clock.monotonicSeconds(), wall = Date()
                         number += 1
                         slot.put(Frame(number: number, capturedAt: captured, wallClock: wall,
                                        thumbnail: { try raw.thumbnail(side: MotionGate.side) }, image: { try raw.image($0) }))
                     } catch let error as CameraError where error.kind == .badFrame {
                         // Logged and counted as dropped by the pipeline, as a corrupt MJPEG frame is.
                         number += 1
-                        slot.put(.unusable(number: number, capturedAt: clock.now(), error: error))
+                        slot.put(.unusable(number: number, capturedAt: clock.monotonicSeconds(), error: error))
                     }
                 }
             } catch {
@@ -68,8 +68,8 @@ public struct CameraSource: FrameSource {
                 report("\(error); retrying (1 s doubling to 30 s)", key: absent ? "absent" : nil, streaming: false)
                 if kind == .missing {
                     // Back as soon as the device node reappears (a stat every 0.5 s costs nothing).
-                    let deadline = clock.now() + backoff
-                    while !stop.isSet, clock.now() < deadline {
+                    let deadline = clock.monotonicSeconds() + backoff
+                    while !stop.isSet, clock.monotonicSeconds() < deadline {
                         stop.wait(seconds: 0.5)
                         if FileManager.default.fileExists(atPath: device) { break }
                     }

@@ -1,5 +1,5 @@
 import Foundation
-import LookoutImaging
+import LookoutFiles
 import Yams
 
 public struct ConfigError: Error, CustomStringConvertible {
@@ -215,7 +215,7 @@ public enum ConfigFile {
             // One bounded read of a regular file. (Foundation's String(contentsOfFile:) leaks 4 kB on an
             // empty file, and every SIGHUP rereads the config.)
             let bytes: [UInt8]
-            do { bytes = try ImageDecoder.readFile(file, maxBytes: 1 << 20) } catch let error as ImageError {
+            do { bytes = try RegularFile.read(file, maxBytes: 1 << 20) } catch let error as FileError {
                 throw ConfigError("\(file): cannot read (\(error.cause))")
             }
             guard let text = String(bytes: bytes, encoding: .utf8) else { throw ConfigError("\(file): not UTF-8 text") }

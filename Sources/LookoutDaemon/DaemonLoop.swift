@@ -2,14 +2,14 @@ import Foundation
 import LookoutEvents
 import LookoutImaging
 import LookoutLog
-import LookoutTime
+import LookoutClock
 
 /// lookoutd's classification path, one arrival at a time, as small stages: reload → thermal →
 /// motion gate → decode → classifier → debouncer → inbox → sinks, then heartbeat and pacing.
 /// A step returns how long to wait before the next one and never sleeps itself, so tests step it
 /// on a manual clock (as swift-nio's EmbeddedChannel) and the service sleeps on the real one.
 struct DaemonLoop {
-    let clock: LookoutClock
+    let clock: TimeSource
     let model: ModelThread
     let slot: FrameSlot
     let reloads: Reloads
@@ -27,26 +27,26 @@ struct DaemonLoop {
     /// The last classification: active labels end at it (before a reload, and at the end).
     private var last: (classification: Classification, wallClock: Date)?
 
-    init(pipeline: Pipeline, clock: LookoutClock, model: ModelThread, slot: FrameSlot, reloads: Reloads, status: StatusBoard,
+    init(pipeline: Pipeline, clock: TimeSource, model: ModelThread, slot: FrameSlot, reloads: Reloads, status: StatusBoard,
          emitter: EventEmitter, liveness: Liveness, logger: Logger) {
         (self.pipeline, self.clock, self.model, self.slot, self.reloads) = (pipeline, clock, model, slot, reloads)
         (self.status, self.emitter, self.liveness, self.logger) = (status, emitter, liveness, logger)
         debouncer = Debouncer(settings: pipeline.debounce)
         thermal = ThermalSampler(zones: pipeline.thermalZones, governor: pipeline.thermal)
-        heartbeat = HeartbeatWindow(now: clock.now(), cpu: clock.cpuSeconds())
-        cycle = (clock.now(), clock.cpuSeconds())
+        heartbeat = HeartbeatWindow(now: clock.monotonicSeconds(), cpu: clock.processCPUSeconds())
+        cycle = (clock.monotonicSeconds(), clock.processCPUSeconds())
         status.update { $0.cpuBudget = pipeline.pacer.cpuBudget }
     }
 
     /// Handles one arrival; returns the seconds to wait before taking the next.
     mutating func step(_ arrival: Arrival) async throws -> Double {
         guard case .frame(let frame) = arrival else {
-            heartbeatIfDue(now: clock.now())
+            heartbeatIfDue(now: clock.monotonicSeconds())
             return 0
         }
-        let started = clock.now()
+        let started = clock.monotonicSeconds()
         try await takeReload()
-        thermal.sample(now: clock.now(), logger: logger)
+        thermal.sample(now: clock.monotonicSeconds(), logger: logger)
         status.update { $0.temperature = thermal.temperature; $0.thermal = thermal.governor.state }
         let stretch = thermal.stretch
         // Paused by the heat, or a still scene: no classification, but heartbeats go on. Only now
@@ -64,16 +64,16 @@ struct DaemonLoop {
             }
         }
         if let image { try await classify(image, of: frame) }
-        let now = clock.now()
+        let now = clock.monotonicSeconds()
         heartbeatIfDue(now: now)
         if stretch.isInfinite { return 1 }
         // A still scene is looked at no more often than it may be classified: the frames between
         // are replaced undecoded (counted as dropped), and a change is seen within 1 / max_rate.
-        if still { return pipeline.pacer.delay(startedAt: started, cpu: 0, now: clock.now(), stretch: stretch) }
+        if still { return pipeline.pacer.delay(startedAt: started, cpu: 0, now: clock.monotonicSeconds(), stretch: stretch) }
         guard image != nil else { return 0 }
         // Pace on all the CPU the process used since the last step (capture, conversion and
         // decoding included, also what ran while it waited), so the average is the budget.
-        let cpu = clock.cpuSeconds()
+        let cpu = clock.processCPUSeconds()
         let wait = pipeline.pacer.delay(startedAt: cycle.start, cpu: cpu - cycle.cpu, now: now, stretch: stretch)
         cycle = (now + wait, cpu)
         return wait
@@ -117,7 +117,7 @@ struct DaemonLoop {
         liveness.classifying(true)
         let top = try await model.top(image.pixels)
         liveness.classifying(false)
-        let latency = (clock.now() - frame.capturedAt) * 1000
+        let latency = (clock.monotonicSeconds() - frame.capturedAt) * 1000
         heartbeat.classified(latencyMs: latency)
         let classification = Classification(frame: frame.number, capturedAt: frame.capturedAt, top: top, latencyMs: latency)
         last = (classification, frame.wallClock)
@@ -127,7 +127,7 @@ struct DaemonLoop {
         let kept = pipeline.inbox.flatMap { inbox in
             inbox.reason(top: top, started: started).map {
                 inbox.save(image, reason: $0, top: top, frame: frame.number, capturedAt: frame.wallClock,
-                           context: pipeline.context, now: clock.now())
+                           context: pipeline.context, now: clock.monotonicSeconds())
             }
         }
         heartbeat.kept(kept)
@@ -137,7 +137,7 @@ struct DaemonLoop {
     }
 
     private mutating func heartbeatIfDue(now: Double) {
-        guard let window = heartbeat.close(now: now, cpu: clock.cpuSeconds(), every: pipeline.heartbeatSeconds) else { return }
+        guard let window = heartbeat.close(now: now, cpu: clock.processCPUSeconds(), every: pipeline.heartbeatSeconds) else { return }
         let watts = pipeline.board?.estimatedWatts(cpuCores: window.cpuCores)
         let summary = status.update { summary -> StatusBoard.Summary in
             (summary.fps, summary.cpuCores, summary.watts) = (window.fps, window.cpuCores, watts)

@@ -1,5 +1,5 @@
 import Foundation
-import LookoutTime
+import LookoutClock
 
 /// What the classifier takes from the slot: a frame, or an idle tick while frames have stopped coming.
 public enum Arrival: Sendable {
@@ -16,7 +16,7 @@ public enum Arrival: Sendable {
 public final class FrameSlot: @unchecked Sendable {
     // Every stored property is guarded by `lock`; continuations are resumed outside it.
     private let lock = NSLock()
-    private let clock: LookoutClock
+    private let clock: TimeSource
     private let liveness: Liveness?
     private var pending: Frame?
     private var demanding: CheckedContinuation<Void, Never>?
@@ -26,8 +26,8 @@ public final class FrameSlot: @unchecked Sendable {
     private var droppedCount: UInt64 = 0
     private var lastFrameAt: Double
 
-    public init(clock: LookoutClock, liveness: Liveness? = nil) {
-        (self.clock, self.liveness, lastFrameAt) = (clock, liveness, clock.now())
+    public init(clock: TimeSource, liveness: Liveness? = nil) {
+        (self.clock, self.liveness, lastFrameAt) = (clock, liveness, clock.monotonicSeconds())
     }
 
     /// Frames replaced before they were taken, and frames that could not be used.
@@ -50,7 +50,7 @@ public final class FrameSlot: @unchecked Sendable {
         liveness?.frameArrived()
         let waiting = lock.withLock { () -> CheckedContinuation<Arrival?, Error>? in
             guard !closed else { return nil }
-            lastFrameAt = clock.now()
+            lastFrameAt = clock.monotonicSeconds()
             if let consumer {
                 self.consumer = nil
                 return consumer
@@ -101,7 +101,7 @@ public final class FrameSlot: @unchecked Sendable {
     /// An idle arrival for a waiting classifier when no frame has come for `seconds`.
     public func tick(idleAfter seconds: Double) {
         let waiting = lock.withLock { () -> CheckedContinuation<Arrival?, Error>? in
-            guard clock.now() - lastFrameAt >= seconds else { return nil }
+            guard clock.monotonicSeconds() - lastFrameAt >= seconds else { return nil }
             defer { consumer = nil }
             return consumer
         }

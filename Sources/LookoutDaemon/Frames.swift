@@ -1,6 +1,6 @@
 import Foundation
 import LookoutImaging
-import LookoutTime
+import LookoutClock
 
 /// A captured frame, kept raw: its grey thumbnail (for the motion gate) and the model's input are
 /// made only when asked. Most camera frames are replaced by newer ones before either is needed,
@@ -40,5 +40,5 @@ public protocol FrameSource: Sendable {
     /// the slot is closed or the task cancelled. Frames come raw (a camera's buffer, a picture's
     /// bytes) and become the model's input only when classified, framed as the model and head of
     /// that moment want (a reload may change both). Capture times come from `clock`.
-    func capture(into slot: FrameSlot, clock: LookoutClock) async throws
+    func capture(into slot: FrameSlot, clock: TimeSource) async throws
 }

@@ -1,9 +1,9 @@
 import Foundation
-import LookoutTime
+import LookoutClock
 import LookoutDigest
 import LookoutImaging
 import LookoutLog
-import LookoutTraining
+import LookoutFiles
 
 /// The hard-example inbox: JPEG snapshots, with their scores in a sidecar JSON, of frames whose
 /// top-1 score falls in an uncertain band and of frames that started an event, saved into

@@ -1,35 +1,9 @@
 import Foundation
-import LookoutEngine
 import LookoutEvents
 import LookoutImaging
-import LookoutTraining
 import LookoutLifecycle
 import LookoutLog
-import LookoutTime
-
-/// Turns model outputs into the top labels: the base model's own classes, or a retrained head's.
-/// Not Sendable: it lives on the model's thread (ModelThread).
-public struct Labeller {
-    public let engine: Engine
-    public let head: Head?
-    public let labels: [String]
-    public let topK: Int
-
-    public init(engine: Engine, head: Head?, labels: [String], topK: Int) {
-        (self.engine, self.head, self.labels, self.topK) = (engine, head, labels, topK)
-    }
-
-    /// The model's input as the head was trained on (ImageNet's centre crop without a head).
-    public var framing: Framing { Framing(size: engine.input.width, crop: head?.preprocessing.crop ?? .standard) }
-
-    public func top(_ pixels: [UInt8]) throws -> [(label: String, score: Float)] {
-        let scores = try head.map { try $0.scores(for: try engine.embedding(for: pixels, pooling: $0.preprocessing.pooling)) }
-            ?? engine.scores(for: pixels)
-        return scores.indices.sorted { scores[$0] > scores[$1] }.prefix(topK).map {
-            (labels.indices.contains($0) ? labels[$0] : "#\($0)", scores[$0])
-        }
-    }
-}
+import LookoutClock
 
 /// What a reload may replace while frames keep flowing: the model (kept on its thread; here what
 /// identifies it), the pacing, the debouncing, and the identity the events carry.
@@ -101,7 +75,7 @@ final class StatusBoard: @unchecked Sendable {
 /// heartbeats go on and say so.
 public final class LookoutService: Service, Sendable {
     let source: FrameSource
-    let clock: LookoutClock
+    let clock: TimeSource
     let logger: Logger
     public let liveness: Liveness
     let model = ModelThread()
@@ -110,7 +84,7 @@ public final class LookoutService: Service, Sendable {
     let status = StatusBoard()
     let emitter: EventEmitter
 
-    public init(source: FrameSource, sink: EventSink, clock: LookoutClock = SystemClock(), liveness: Liveness = Liveness(),
+    public init(source: FrameSource, sink: EventSink, clock: TimeSource = SystemClock(), liveness: Liveness = Liveness(),
                 logger: Logger) {
         (self.source, self.clock, self.liveness, self.logger) = (source, clock, liveness, logger)
         slot = FrameSlot(clock: clock, liveness: liveness)

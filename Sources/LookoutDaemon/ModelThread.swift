@@ -1,4 +1,5 @@
 import Foundation
+import LookoutClassifier
 import LookoutImaging
 
 /// What a model load tells the rest of the daemon: how frames are to be framed for it, and what
@@ -20,8 +21,8 @@ public final class ModelThread: @unchecked Sendable {
     private let condition = NSCondition()
     private var jobs: [() -> Void] = []
     private var stopped = false
-    private var current: (generation: Int, labeller: Labeller)?
-    private var loaded: (generation: Int, labeller: Labeller)?
+    private var current: (generation: Int, classifier: Classifier)?
+    private var loaded: (generation: Int, classifier: Classifier)?
     private var generations = 0
 
     public init() {
@@ -60,10 +61,14 @@ public final class ModelThread: @unchecked Sendable {
     /// swapped in by `use`; the one running is not touched (a bad one is refused here).
     public func load(_ config: DaemonConfig) async throws -> LoadedModel {
         try await perform { [self] in
-            let (labeller, sha256) = try Labeller.load(config)
+            let classifier = try Classifier.load(model: config.model, threads: config.threads,
+                                                 head: config.modelHead.map(URL.init(fileURLWithPath:)),
+                                                 labels: config.modelLabels.map(URL.init(fileURLWithPath:)), topK: config.topK,
+                                                 prepare: true)
             generations += 1
-            loaded = (generations, labeller)
-            return LoadedModel(generation: generations, framing: labeller.framing, modelSHA256: sha256, labelCount: labeller.labels.count)
+            loaded = (generations, classifier)
+            return LoadedModel(generation: generations, framing: classifier.framing, modelSHA256: classifier.modelSHA256,
+                               labelCount: classifier.labels.count)
         }
     }
 
@@ -77,6 +82,6 @@ public final class ModelThread: @unchecked Sendable {
 
     /// The top labels of the model's input `pixels`.
     func top(_ pixels: [UInt8]) async throws -> [(label: String, score: Float)] {
-        try await perform { [self] in try current!.labeller.top(pixels) }
+        try await perform { [self] in try current!.classifier.top(pixels).map { (label: $0.label, score: $0.score) } }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
+import LookoutFiles
 import LookoutImaging
-import LookoutTime
+import LookoutClock
 
 /// Replays a folder's JPEG and PNG images (sorted by name) at `fps`, as a camera without one, or
 /// at fps 0 each as soon as the previous one is classified (to see what a recording would give).
@@ -21,7 +22,7 @@ public struct ReplaySource: FrameSource {
         (self.folder, self.fps, self.loop, self.onSkip) = (folder, fps, loop, onSkip)
     }
 
-    public func capture(into slot: FrameSlot, clock: LookoutClock) async throws {
+    public func capture(into slot: FrameSlot, clock: TimeSource) async throws {
         var replay = try Replay(source: self, clock: clock)
         if everyFrame {
             // Pulled: the next picture is read only when the pipeline asks for it.
@@ -43,9 +44,9 @@ public struct ReplaySource: FrameSource {
             return
         }
         // One picture a tick: a bad one costs its tick, as a camera's bad frame would.
-        var due = clock.now()
+        var due = clock.monotonicSeconds()
         while !slot.isClosed {
-            let wait = due - clock.now()
+            let wait = due - clock.monotonicSeconds()
             if wait > 0 { try await clock.sleep(seconds: wait) }
             due += 1 / fps
             switch replay.next() {
@@ -59,12 +60,12 @@ public struct ReplaySource: FrameSource {
     /// The folder's pictures in order, once or looped, as frames.
     private struct Replay {
         let source: ReplaySource
-        let clock: LookoutClock
+        let clock: TimeSource
         let files: [String]
         var position = 0
         var number: UInt64 = 0
 
-        init(source: ReplaySource, clock: LookoutClock) throws {
+        init(source: ReplaySource, clock: TimeSource) throws {
             (self.source, self.clock) = (source, clock)
             files = ((try? FileManager.default.contentsOfDirectory(atPath: source.folder.path)) ?? [])
                 .filter { ["jpg", "jpeg", "png"].contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
@@ -81,12 +82,12 @@ public struct ReplaySource: FrameSource {
             }
             let path = source.folder.appendingPathComponent(files[position]).path
             position += 1
-            let captured = clock.now(), wall = Date()
+            let captured = clock.monotonicSeconds(), wall = Date()
             do {
                 // As an MJPEG camera's frames: the bytes now, decoded only when looked at (the
                 // motion gate's thumbnail at the smallest DCT scale), so a picture that does not
                 // decode is reported by the pipeline, as a corrupt camera frame is.
-                let bytes = try ImageDecoder.readFile(path)
+                let bytes = try RegularFile.read(path)
                 number += 1
                 return .frame(Frame(number: number, capturedAt: captured, wallClock: wall,
                                     thumbnail: { try ImageDecoder.greyThumbnail(of: bytes, name: path, side: MotionGate.side) },

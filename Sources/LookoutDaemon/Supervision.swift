@@ -1,5 +1,5 @@
 import Foundation
-import LookoutTime
+import LookoutClock
 import LookoutEvents
 import LookoutJournal
 import LookoutLifecycle

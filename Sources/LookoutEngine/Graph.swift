@@ -1,10 +1,5 @@
 import TFLite
 
-public struct EngineError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}
-
 /// Element type of a value in the lowered graph.
 enum ElementType: Equatable {
     case float32

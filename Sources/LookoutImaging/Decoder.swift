@@ -1,7 +1,7 @@
-import CLinux
 import CSPNG
 import CTurboJPEG
 import Foundation
+import LookoutFiles
 
 /// Decodes JPEG (libturbojpeg) and PNG (libspng) into RGB, recognised by content, not by name.
 public enum ImageDecoder {
@@ -12,34 +12,11 @@ public enum ImageDecoder {
     /// this many pixels wide, so a large photo decodes straight to near the model's size.
     public static func decode(file path: String, minimumSide: Int? = nil, crop: CropMode = .standard) throws -> RGBImage {
         let name = (path as NSString).lastPathComponent
-        let data = try readFile(path)
+        let data: [UInt8]
+        do { data = try RegularFile.read(path) } catch let error as FileError { throw ImageError(path, error.cause) }
         do { return try decode(data, name: name, minimumSide: minimumSide, crop: crop) } catch let error as ImageError {
             throw ImageError(path, error.cause)
         }
-    }
-
-    /// A regular file's bytes, or an error naming the file and the system's reason (errno). Anything
-    /// else at the path (a FIFO, a device) is refused without reading, so it can never block.
-    public static func readFile(_ path: String, maxBytes: Int = 256 << 20) throws -> [UInt8] {
-        var kind: UnsafePointer<CChar>?
-        let fd = clinux_open_regular(path, &kind)
-        guard fd >= 0 else {
-            throw ImageError(path, fd == -2 ? "\(kind.map { String(cString: $0) } ?? "not a file"), not a regular file"
-                                            : String(cString: strerror(errno)))
-        }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw ImageError(path, String(cString: strerror(errno))) }
-        guard Int(info.st_size) <= maxBytes else { throw ImageError(path, "file of \(info.st_size) bytes is too large") }
-        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0, errno == EINTR { continue }
-            guard n > 0 else { throw ImageError(path, n == 0 ? "file shrank while being read" : String(cString: strerror(errno))) }
-            offset += n
-        }
-        return bytes
     }
 
     /// The motion gate's side×side grey thumbnail (`greyThumbnail`) of a whole picture, decoded at

@@ -1,5 +1,6 @@
 import LookoutDigest
 import Foundation
+import LookoutFiles
 
 /// Where models live: `LOOKOUT_MODEL_DIR` (when set) is searched first, then the store,
 /// `/var/lib/lookout/models` for root and `~/.local/share/lookout/models` for others; others also
@@ -108,7 +109,7 @@ public struct ModelStore: Sendable {
             guard lines.count == classCount else {
                 throw StoreError("\(Catalog.labels.absoluteString): \(all.count) labels for \(classCount) classes")
             }
-            try StoreFolder.createFile(Data((lines.joined(separator: "\n") + "\n").utf8), in: staging, name: labelsName)
+            try AtomicFile.create(Data((lines.joined(separator: "\n") + "\n").utf8), in: staging, name: labelsName)
         }
         if FileManager.default.fileExists(atPath: labelsCandidate.path) {
             guard try Labels.load(labelsCandidate).count == classCount else {
@@ -148,12 +149,12 @@ public struct ModelStore: Sendable {
         guard let member = members.first(where: { $0 == file || $0 == "./" + file }) else {
             throw StoreError("\(name): archive has no \(file)")
         }
-        try StoreFolder.createFile(try run("/bin/tar", ["-xzOf", "-", "--", member], input: archive), in: staging, name: file)
+        try AtomicFile.create(try run("/bin/tar", ["-xzOf", "-", "--", member], input: archive), in: staging, name: file)
     }
 
     private func copy(_ source: URL, to target: URL) throws {
         do { try FileManager.default.copyItem(at: source, to: target) } catch {
-            throw StoreError("\(source.path): cannot copy (\(reason(error)))")
+            throw StoreError("\(source.path): cannot copy (\(FileError.reason(error)))")
         }
     }
 

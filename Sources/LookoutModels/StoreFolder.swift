@@ -1,4 +1,5 @@
 import Foundation
+import LookoutFiles
 
 /// A folder that a privileged command (`lookout model install`, `lookout head install`) writes
 /// into, held open so that no one can swap it or a folder above it for a link while we write.
@@ -17,7 +18,7 @@ public final class StoreFolder {
     public init(_ url: URL) throws {
         self.url = url
         do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) } catch {
-            throw StoreError("\(url.path): cannot create (\(reason(error)))")
+            throw StoreError("\(url.path): cannot create (\(FileError.reason(error)))")
         }
         fd = open(url.path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else {
@@ -60,26 +61,4 @@ public final class StoreFolder {
         }
         return path.appendingPathComponent(name, isDirectory: true)
     }
-
-    /// Creates `name` inside `folder` exclusively (never through a link, never over a file) and
-    /// writes `data` to it.
-    public static func createFile(_ data: Data, in folder: URL, name: String, mode: mode_t = 0o644) throws {
-        let file = folder.appendingPathComponent(name)
-        let out = open(file.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
-        guard out >= 0 else { throw StoreError("\(name): cannot create (\(String(cString: strerror(errno))))") }
-        let handle = FileHandle(fileDescriptor: out, closeOnDealloc: true)
-        do { try handle.write(contentsOf: data); try handle.synchronize() } catch {
-            throw StoreError("\(name): cannot write (\(reason(error)))")
-        }
-    }
-}
-
-/// 128 random bits as hex: names no one can guess ahead.
-public func randomHex() -> String {
-    var generator = SystemRandomNumberGenerator()
-    return (0..<2).map { _ in String(generator.next() as UInt64, radix: 16).leftPadded(to: 16) }.joined()
-}
-
-private extension String {
-    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }

@@ -68,8 +68,3 @@ public struct Dataset: Sendable {
         return hash
     }
 }
-
-public struct TrainingError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}

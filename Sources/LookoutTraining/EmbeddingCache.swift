@@ -1,5 +1,6 @@
 import LookoutDigest
 import Foundation
+import LookoutFiles
 import LookoutModels
 
 /// Embeddings on disk, keyed by the image file's content hash and a variant (0: the image, 1…: augmented
@@ -91,47 +92,5 @@ public final class EmbeddingCache {
             vector.withUnsafeBytes { out += $0 }  // little-endian on every platform Lookout targets
         }
         try AtomicFile.write(Data(out), to: file)
-    }
-}
-
-/// Whole-file writes that never leave a half-written file: temporary file, fsync, rename, fsync folder.
-/// The temporary file has an unpredictable name and is created exclusively, never through a link
-/// (O_EXCL | O_NOFOLLOW): someone who may write the folder cannot make us write elsewhere.
-public enum AtomicFile {
-    public static func write(_ data: Data, to url: URL) throws {
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(randomHex())")
-        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw TrainingError("\(temporary.path): cannot create (\(String(cString: strerror(errno))))") }
-        var failure: String?
-        data.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let written = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    failure = String(cString: strerror(errno))
-                    return
-                }
-                offset += written
-            }
-            if fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
-        }
-        close(fd)
-        if let failure {
-            unlink(temporary.path)
-            throw TrainingError("\(url.path): cannot write (\(failure))")
-        }
-        guard rename(temporary.path, url.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary.path)
-            throw TrainingError("\(url.path): cannot replace (\(reason))")
-        }
-        syncDirectory(url.deletingLastPathComponent())
-    }
-
-    /// Makes a rename durable: the new directory entry reaches the disk.
-    static func syncDirectory(_ url: URL) {
-        let fd = open(url.path, O_RDONLY | O_DIRECTORY)
-        if fd >= 0 { fsync(fd); close(fd) }
     }
 }

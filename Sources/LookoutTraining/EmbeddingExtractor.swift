@@ -1,5 +1,7 @@
 import LookoutDigest
 import Foundation
+import LookoutFiles
+import LookoutClassifier
 import LookoutEngine
 import LookoutImaging
 
@@ -49,7 +51,7 @@ public final class EmbeddingExtractor {
         self.modelSHA256 = modelSHA256
         self.preprocessing = preprocessing
         self.workers = max(1, workers)
-        let probe = try Engine(contentsOf: modelURL)
+        let probe = try ModelLoader.open(modelURL)
         guard let size = probe.embeddingSize else { throw TrainingError("\(modelURL.lastPathComponent): model has no global pooling layer") }
         embeddingSize = preprocessing.pooling == .averageAndMax ? 2 * size : size
         inputSize = probe.input.width
@@ -70,8 +72,8 @@ public final class EmbeddingExtractor {
         var engines: [Engine] = []
         for _ in 0..<min(workers, max(1, paths.count)) {
             // Each worker runs one runtime: built now, the model file's bytes freed once it is packed.
-            let engine = try Engine(contentsOf: modelURL)
-            try engine.prepare(preprocessing.pooling, releasingModel: true)
+            let engine = try ModelLoader.open(modelURL)
+            try ModelLoader.prepare(engine, pooling: preprocessing.pooling, releasingModel: true, name: modelURL.path)
             engines.append(engine)
         }
         DispatchQueue.concurrentPerform(iterations: engines.count) { worker in
@@ -97,7 +99,7 @@ public final class EmbeddingExtractor {
 
     private func embed(_ path: String, views: [View], engine: Engine) -> Outcome {
         let bytes: [UInt8]
-        do { bytes = try ImageDecoder.readFile(path) } catch {
+        do { bytes = try RegularFile.read(path) } catch {
             return .failed("\(error)".replacingOccurrences(of: "\(path): ", with: ""))
         }
         let content = Array(SHA256.hash(data: bytes))

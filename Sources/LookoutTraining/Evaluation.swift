@@ -1,3 +1,5 @@
+import LookoutClassifier
+
 /// How a head does on labelled embeddings: accuracy, confusion, per-class precision and recall.
 public struct Evaluation: Codable, Sendable {
     public struct ClassFigures: Codable, Sendable {
@@ -28,7 +30,7 @@ public struct Evaluation: Codable, Sendable {
         var mistakes: [Mistake] = []
         for item in items {
             let scores = try head.scores(for: item.embedding)
-            let ranked = scores.indices.sorted { scores[$0] > scores[$1] }
+            let ranked = Classifier.ranking(scores, top: 5)
             confusion[item.label][ranked[0]] += 1
             if ranked[0] == item.label { hits1 += 1 } else {
                 mistakes.append(Mistake(index: item.index, label: item.label, predicted: ranked[0], score: scores[ranked[0]]))

@@ -1,4 +1,5 @@
 import Foundation
+import LookoutClassifier
 
 public struct RetrainOptions: Sendable {
     public var model: URL

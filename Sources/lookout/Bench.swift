@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
-import LookoutEngine
+import LookoutCamera
+import LookoutClassifier
+import LookoutClock
 import LookoutImaging
 
 extension CameraFrame.Format: ExpressibleByArgument {}
@@ -48,50 +50,51 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
-        let (url, engine) = try modelOptions.load()
+        let classifier = try modelOptions.classifier()
+        let engine = classifier.engine
         // A deterministic, non-constant image, so no kernel sees a degenerate input.
         func pattern(_ count: Int) -> [UInt8] { (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 2654435761 >> 13) } }
         let pixels = pattern(engine.input.pixelCount)
-        let camera = frame.map { CameraFrame.bytes(of: RGBImage(width: 640, height: 480, pixels: pattern(640 * 480 * 3)), as: $0) }
-        let size = engine.input.width
-        /// The camera path; returns the CPU time of its conversion.
+        let camera = try frame.map { format -> RawFrame in
+            let (bytes, bytesPerLine) = CameraFrame.bytes(of: RGBImage(width: 640, height: 480, pixels: pattern(640 * 480 * 3)), as: format)
+            return try RawFrame(bytes: bytes, format: format, width: 640, height: 480, bytesPerLine: bytesPerLine)
+        }
+        /// The camera path (lookoutd's conversion of a raw frame, then the model); returns the CPU
+        /// seconds of its conversion.
         @discardableResult
-        func fromFrame() throws -> UInt64 {
-            guard let frame, let camera else { return 0 }
-            return try camera.bytes.withUnsafeBytes { raw in
-                let cpuStart = cpuNow()
-                let image = Resize.cropAndResize(try CameraFrame(width: 640, height: 480, format: frame,
-                                                                 bytesPerLine: camera.bytesPerLine, bytes: raw),
-                                                 to: size, crop: .standard)
-                let converted = cpuNow() - cpuStart
-                _ = try engine.scores(for: image.pixels)
-                return converted
-            }
+        func fromFrame() throws -> Double {
+            guard let camera else { return 0 }
+            let cpuStart = processCPUSeconds()
+            let image = try camera.image(classifier.framing)
+            let converted = processCPUSeconds() - cpuStart
+            _ = try classifier.scores(image.pixels)
+            return converted
         }
         for _ in 0..<warmup {
-            _ = try engine.scores(for: pixels)
+            _ = try classifier.scores(pixels)
             try fromFrame()
         }
-        var totals: [UInt64] = [], invokes: [UInt64] = [], cpu: [UInt64] = [], frameTotals: [UInt64] = [], frameCPU: [UInt64] = []
-        var converts: [UInt64] = []
+        var totals: [Double] = [], invokes: [Double] = [], cpu: [Double] = [], frameTotals: [Double] = [], frameCPU: [Double] = []
+        var converts: [Double] = []
         for _ in 0..<runs {
-            let start = now(), cpuStart = cpuNow()
-            _ = try engine.scores(for: pixels)
-            totals.append(now() - start)
-            cpu.append(cpuNow() - cpuStart)
-            invokes.append(engine.lastInvokeNanoseconds)
+            let start = monotonicSeconds(), cpuStart = processCPUSeconds()
+            _ = try classifier.scores(pixels)
+            totals.append(monotonicSeconds() - start)
+            cpu.append(processCPUSeconds() - cpuStart)
+            invokes.append(Double(engine.lastInvokeNanoseconds) / 1e9)
             if frame != nil {
-                let start = now(), cpuStart = cpuNow()
+                let start = monotonicSeconds(), cpuStart = processCPUSeconds()
                 converts.append(try fromFrame())
-                frameTotals.append(now() - start)
-                frameCPU.append(cpuNow() - cpuStart)
+                frameTotals.append(monotonicSeconds() - start)
+                frameCPU.append(processCPUSeconds() - cpuStart)
             }
         }
-        func rank(_ values: [UInt64], _ p: Double) -> Double {
-            let sorted = values.sorted()
-            return milliseconds(sorted[min(sorted.count - 1, max(0, Int((p * Double(sorted.count)).rounded(.up)) - 1))])
+        /// Nearest-rank percentile, in milliseconds.
+        func rank(_ seconds: [Double], _ p: Double) -> Double {
+            let sorted = seconds.sorted()
+            return sorted[min(sorted.count - 1, max(0, Int((p * Double(sorted.count)).rounded(.up)) - 1))] * 1000
         }
-        let report = Report(model: url.lastPathComponent, threads: engine.threads, runs: runs,
+        let report = Report(model: classifier.modelURL.lastPathComponent, threads: engine.threads, runs: runs,
                             median_ms: rank(totals, 0.5), p10_ms: rank(totals, 0.1), p90_ms: rank(totals, 0.9),
                             invoke_median_ms: rank(invokes, 0.5), per_second: 1000 / rank(totals, 0.5),
                             cpu_median_ms: rank(cpu, 0.5), frame: frame?.rawValue,
@@ -110,12 +113,5 @@ struct Bench: ParsableCommand {
                   + "(\(String(format: "%.3f", cpu / report.cpu_median_ms))× the bare inference's CPU; the conversion alone "
                   + "\(String(format: "%.3f", convert)) ms)")
         }
-    }
-
-    /// CPU time of the whole process (XNNPACK's worker threads included), in nanoseconds.
-    func cpuNow() -> UInt64 {
-        var t = timespec()
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
-        return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
     }
 }

@@ -1,10 +1,9 @@
 import ArgumentParser
 import Foundation
 import LookoutCamera
-import LookoutEngine
+import LookoutClassifier
+import LookoutFiles
 import LookoutImaging
-import LookoutModels
-import LookoutTraining
 
 struct Devices: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -67,8 +66,9 @@ struct Capture: ParsableCommand {
         discussion: """
             Frames are saved whole (not cropped), each written to a temporary file and linked into place \
             under a name no other file has (LABEL-DATE-TIME[-N].jpg), so nothing is ever overwritten. With \
-            --model, each saved frame is also classified as lookoutd classifies it: from the raw camera \
-            frame, converted, cropped and resized in one pass (`lookout classify FILE` later should agree).
+            --model (and --head), each saved frame is also classified as lookoutd classifies it: from the raw \
+            camera frame, converted, cropped and resized in one pass, framed and pooled as the head was trained \
+            (`lookout classify FILE` later, with the same --head, should agree).
             """)
 
     @Option(help: "The camera: /dev/video0 or a /dev/v4l/by-id/ name.")
@@ -97,11 +97,13 @@ struct Capture: ParsableCommand {
     @Option(help: "Also classify each saved frame, as lookoutd does, with this model (file or installed name).")
     var model: String?
 
+    @Option(help: "With --model: classify with this head bundle from `lookout retrain` (its labels, framing and pooling), as lookoutd does.")
+    var head: String?
+
     @Flag(help: "One JSON object per saved frame: {\"file\",\"width\",\"height\",\"format\"[,\"top\"]}.")
     var json = false
 
-    struct Entry: Encodable { let index: Int; let label: String; let score: Float }
-    struct Saved: Encodable { let file: String; let width: Int; let height: Int; let format: String; let top: [Entry]? }
+    struct Saved: Encodable { let file: String; let width: Int; let height: Int; let format: String; let top: [Prediction]? }
 
     func validate() throws {
         guard count >= 1 else { throw ValidationError("--count must be at least 1") }
@@ -110,17 +112,11 @@ struct Capture: ParsableCommand {
         guard !label.isEmpty, !label.contains("/"), label != ".", label != ".." else {
             throw ValidationError("--label must be a folder name (no '/')")
         }
+        guard head == nil || model != nil else { throw ValidationError("--head needs --model (the base model it was trained on)") }
     }
 
     func run() throws {
-        var classifier: (engine: Engine, labels: [String]?)?
-        if let model {
-            let url = try ModelStore.standard().resolve(model)
-            let engine: Engine
-            do { engine = try Engine(contentsOf: url) } catch { throw CLIError("\(url.path): \(error)") }
-            let labels = try Labels.file(besides: url, classCount: engine.classCount).map { try Labels.load($0) }
-            classifier = (engine, labels?.count == engine.classCount ? labels : nil)
-        }
+        let classifier = try model.map { try Classifier.load(model: $0, head: head.map(URL.init(fileURLWithPath:))) }
         let camera: V4L2Camera
         do { camera = try V4L2Camera(path: device, width: width, height: height, fps: 15) } catch let error as CameraError {
             let hint = error.kind == .busy ? " (another program is using the camera)" : error.kind == .missing ? " (no such camera; see `lookout devices`)" : ""
@@ -150,17 +146,13 @@ struct Capture: ParsableCommand {
             lastSave = Date().timeIntervalSince1970
             let file: URL
             do {
-                file = try Self.saveNew(Data(try JPEGEncoder.encode(image, quality: quality)), in: folder,
-                                        base: "\(label)-\(stamp.string(from: Date()))")
+                file = try AtomicFile.createNew(Data(try JPEGEncoder.encode(image, quality: quality)), in: folder,
+                                                base: "\(label)-\(stamp.string(from: Date()))", extension: "jpg")
             } catch { throw CLIError("\(error)") }
             saved += 1
-            // The daemon's path: the model input made from the raw frame, not from the saved JPEG.
-            let top = try classifier.map { engine, labels -> [Entry] in
-                let scores = try engine.scores(for: try frame.image(Framing(size: engine.input.width)).pixels)
-                return scores.indices.sorted { scores[$0] > scores[$1] }.prefix(5).map {
-                    Entry(index: $0, label: labels?[$0] ?? "#\($0)", score: scores[$0])
-                }
-            }
+            // The daemon's path: the model input made from the raw frame, not from the saved JPEG,
+            // framed and scored as the head wants.
+            let top = try classifier.map { try $0.top(try frame.image($0.framing).pixels) }
             if json {
                 try printJSON(Saved(file: file.path, width: image.width, height: image.height, format: "\(camera.format)", top: top))
             } else {
@@ -168,29 +160,5 @@ struct Capture: ParsableCommand {
                 print("\(file.path)  \(image.width)×\(image.height) \(camera.format)\(best)")
             }
         }
-    }
-
-    /// Writes `data` to a temporary file in `folder`, then links it in as BASE.jpg, or BASE-2.jpg, … :
-    /// link(2) never replaces a file, so neither an earlier capture nor one saved at the same moment
-    /// by another process is overwritten. Where hard links are not supported (FAT), rename(2) after
-    /// a check for the name.
-    static func saveNew(_ data: Data, in folder: URL, base: String) throws -> URL {
-        let temporary = folder.appendingPathComponent(".\(base).tmp-\(getpid())")
-        try AtomicFile.write(data, to: temporary)
-        defer { unlink(temporary.path) }
-        for n in 1...10_000 {
-            let file = folder.appendingPathComponent(n == 1 ? "\(base).jpg" : "\(base)-\(n).jpg")
-            if link(temporary.path, file.path) == 0 { return file }
-            switch errno {
-            case EEXIST: continue
-            case EPERM, EOPNOTSUPP, ENOSYS:
-                if FileManager.default.fileExists(atPath: file.path) { continue }
-                guard rename(temporary.path, file.path) == 0 else { break }
-                return file
-            default: break
-            }
-            throw CLIError("\(file.path): cannot save (\(String(cString: strerror(errno))))")
-        }
-        throw CLIError("\(folder.path): too many files named \(base)-N.jpg")
     }
 }

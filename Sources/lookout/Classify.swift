@@ -1,9 +1,9 @@
 import ArgumentParser
 import Foundation
+import LookoutClassifier
+import LookoutClock
 import LookoutEngine
 import LookoutImaging
-import LookoutModels
-import LookoutTraining
 
 enum CropChoice: String, ExpressibleByArgument, CaseIterable {
     case center, none
@@ -45,27 +45,17 @@ struct Classify: ParsableCommand {
         guard !images.isEmpty else { throw ValidationError("name at least one image") }
     }
 
-    struct Entry: Encodable { let index: Int; let label: String; let score: Float }
-    struct Result: Encodable { let image: String; let top: [Entry]; let latency_ms: Double }
+    struct Result: Encodable { let image: String; let top: [Prediction]; let latency_ms: Double }
 
     func run() throws {
-        let (url, engine) = try modelOptions.load()
-        let trained = try head.map {
-            try Head.load(URL(fileURLWithPath: $0), baseModelSHA256: try sha256(of: url), baseModelName: url.lastPathComponent,
-                          baseEmbeddingSize: engine.embeddingSize)
-        }
-        let names = try trained?.labels ?? loadLabels(model: url, classCount: engine.classCount)
+        let classifier = try modelOptions.classifier(head: head, labels: labels, crop: crop?.mode, topK: top)
         var failures = 0
         for image in images {
             do {
-                let start = now()
-                let framing = crop?.mode ?? trained?.preprocessing.crop ?? .standard
-                let pixels = try ImagePreprocessor.load(file: image, size: engine.input.width, crop: framing)
-                let scores = try trained.map { try $0.scores(for: try engine.embedding(for: pixels.pixels, pooling: $0.preprocessing.pooling)) }
-                    ?? engine.scores(for: pixels.pixels)
-                let latency = milliseconds(now() - start)
-                let best = scores.indices.sorted { scores[$0] > scores[$1] }.prefix(top)
-                let entries = best.map { Entry(index: $0, label: names?[$0] ?? "#\($0)", score: scores[$0]) }
+                let start = monotonicSeconds()
+                let pixels = try ImagePreprocessor.load(file: image, framing: classifier.framing)
+                let entries = try classifier.top(pixels.pixels)
+                let latency = (monotonicSeconds() - start) * 1000
                 if json {
                     try printJSON(Result(image: image, top: entries, latency_ms: latency))
                 } else {
@@ -78,17 +68,6 @@ struct Classify: ParsableCommand {
             }
         }
         if failures > 0 { throw ExitCode(1) }
-    }
-
-    func loadLabels(model: URL, classCount: Int) throws -> [String]? {
-        guard let file = labels.map(URL.init(fileURLWithPath:)) ?? Labels.file(besides: model, classCount: classCount) else {
-            return nil
-        }
-        let names = try Labels.load(file)
-        guard names.count == classCount else {
-            throw CLIError("\(file.path): \(names.count) labels, but the model has \(classCount) classes")
-        }
-        return names
     }
 }
 

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import LookoutEngine
+import LookoutClassifier
 import LookoutTraining
 
 struct Eval: ParsableCommand {
@@ -24,11 +24,9 @@ struct Eval: ParsableCommand {
     }
 
     func run() throws {
-        let (modelURL, modelSHA) = try common.resolveModel()
-        let base: Engine
-        do { base = try Engine(contentsOf: modelURL) } catch { throw CLIError("\(modelURL.path): \(error)") }
-        let trained = try Head.load(URL(fileURLWithPath: head), baseModelSHA256: modelSHA, baseModelName: modelURL.lastPathComponent,
-                                    baseEmbeddingSize: base.embeddingSize)
+        let classifier = try Classifier.load(model: common.model, head: URL(fileURLWithPath: head))
+        let (modelURL, modelSHA) = (classifier.modelURL, classifier.modelSHA256)
+        let trained = classifier.head!  // a head was given
         let dataset = try Dataset.scan(URL(fileURLWithPath: common.data), validationPercent: 0, labels: trained.labels)
         let known = dataset.images.enumerated().filter { $0.element.label >= 0 }
         let unknown = Set(dataset.images.filter { $0.label < 0 }.map { String($0.relativePath.split(separator: "/")[0]) }).sorted()

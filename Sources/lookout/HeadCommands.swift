@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import LookoutEngine
+import LookoutClassifier
+import LookoutFiles
 import LookoutModels
 import LookoutTraining
 
@@ -39,11 +40,7 @@ struct HeadCommand: ParsableCommand {
 
         func run() throws {
             let source = URL(fileURLWithPath: bundle)
-            let modelURL = try ModelStore.standard().resolve(model)
-            let base: Engine
-            do { base = try Engine(contentsOf: modelURL) } catch { throw CLIError("\(modelURL.path): \(error)") }
-            let head = try Head.load(source, baseModelSHA256: try sha256(of: modelURL), baseModelName: modelURL.lastPathComponent,
-                                     baseEmbeddingSize: base.embeddingSize)
+            let head = try Classifier.load(model: model, head: source).head!  // checked against the model
             let installName = name ?? source.standardized.lastPathComponent
             guard !installName.isEmpty, !installName.contains("/"), !installName.hasPrefix("."), installName != "current" else {
                 throw CLIError("\(printable(installName)): not a usable head name")

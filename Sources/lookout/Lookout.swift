@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import LookoutEngine
-import LookoutModels
+import LookoutClassifier
+import LookoutImaging
 
 @main
 struct Lookout: ParsableCommand {
@@ -27,13 +27,10 @@ struct ModelOptions: ParsableArguments {
         guard (1...64).contains(threads) else { throw ValidationError("--threads must be between 1 and 64") }
     }
 
-    func load() throws -> (url: URL, engine: Engine) {
-        let url = try ModelStore.standard().resolve(model)
-        do {
-            return (url, try Engine(contentsOf: url, threads: threads))
-        } catch {
-            throw CLIError("\(url.path): \(error)")
-        }
+    /// The model as a classifier, with a head, labels or crop when the command has them.
+    func classifier(head: String? = nil, labels: String? = nil, crop: CropMode? = nil, topK: Int = 5) throws -> Classifier {
+        try Classifier.load(model: model, threads: threads, head: head.map(URL.init(fileURLWithPath:)),
+                            labels: labels.map(URL.init(fileURLWithPath:)), crop: crop, topK: topK)
     }
 }
 
@@ -49,7 +46,3 @@ func printJSON<T: Encodable>(_ value: T) throws {
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }
-
-func milliseconds(_ nanoseconds: UInt64) -> Double { Double(nanoseconds) / 1e6 }
-
-func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }

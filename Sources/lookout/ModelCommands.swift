@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LookoutClassifier
 import LookoutEngine
 import LookoutModels
 
@@ -24,9 +25,8 @@ struct ModelCommand: ParsableCommand {
         }
 
         func run() throws {
-            let url = try ModelStore.standard().resolve(model)
-            let engine: Engine
-            do { engine = try Engine(contentsOf: url) } catch { throw CLIError("\(url.path): \(error)") }
+            let url = try ModelLoader.resolve(model)
+            let engine = try ModelLoader.open(url)
             let s = engine.summary
             let report = Report(file: url.path, bytes: engine.model.bytes.count, sha256: try sha256(of: url), summary: s)
             if json { try printJSON(report); return }
@@ -60,11 +60,9 @@ struct ModelCommand: ParsableCommand {
         func run() throws {
             let store = ModelStore.standard()
             let target = try store.install(name, from: from.map(URL.init(fileURLWithPath:)), download: { try download($0, into: $1) }) { candidate in
-                do {
-                    let engine = try Engine(contentsOf: candidate)
-                    try engine.prepare()
-                    return engine.classCount
-                } catch { throw CLIError("\(candidate.lastPathComponent): \(error)") }
+                let engine = try ModelLoader.open(candidate, name: candidate.lastPathComponent)
+                try ModelLoader.prepare(engine, name: candidate.lastPathComponent)
+                return engine.classCount
             }
             print("installed \(target.path)")
         }

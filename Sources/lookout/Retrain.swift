@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LookoutClassifier
 import LookoutEngine
 import LookoutModels
 import LookoutTraining

@@ -1,6 +1,7 @@
 import Foundation
 @testable import LookoutCamera
 import LookoutImaging
+import LookoutFiles
 import LookoutTestSupport
 import XCTest
 
@@ -40,7 +41,7 @@ final class CameraTests: XCTestCase {
     /// the same picture from a file.
     func testMJPEGFrameKeepsTheClassifyContract() throws {
         let file = try Fixtures.photo("cat_720p.jpg")
-        let bytes = try ImageDecoder.readFile(file.path)
+        let bytes = try RegularFile.read(file.path)
         let frame = try bytes.withUnsafeBytes { try RawFrame($0, format: .mjpeg, width: 1280, height: 720, bytesPerLine: 0) }
         for crop in [CropMode.standard, .none] {
             XCTAssertEqual(try frame.image(Framing(size: 224, crop: crop)),
@@ -54,7 +55,7 @@ final class CameraTests: XCTestCase {
     /// Corrupt MJPEG frames (a driver's glitch, a half-sent frame) are refused with the cause, never
     /// read past their end; lookoutd skips and counts them.
     func testCorruptMJPEGFramesAreRefusedWithTheCause() throws {
-        let jpeg = try ImageDecoder.readFile(Fixtures.photo("cat_720p.jpg").path)
+        let jpeg = try RegularFile.read(Fixtures.photo("cat_720p.jpg").path)
         var flipped = jpeg
         for i in stride(from: 700, to: flipped.count, by: 97) { flipped[i] ^= 0x5A }
         let cases: [(String, [UInt8])] = [

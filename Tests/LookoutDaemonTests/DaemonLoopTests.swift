@@ -2,10 +2,11 @@ import Foundation
 @testable import LookoutCamera
 @testable import LookoutDaemon
 import LookoutEvents
+import LookoutFiles
 import LookoutImaging
 import LookoutLog
 import LookoutTestSupport
-import LookoutTime
+import LookoutClock
 import XCTest
 
 /// lookoutd's daemon loop driven step by step on a manual clock, in the manner of swift-nio's
@@ -40,7 +41,7 @@ final class DaemonLoopTests: XCTestCase {
     /// A source that gives nothing: the test puts frames in the slot itself.
     struct NoSource: FrameSource {
         var name: String { "/dev/video7" }
-        func capture(into slot: FrameSlot, clock: LookoutClock) async throws {}
+        func capture(into slot: FrameSlot, clock: TimeSource) async throws {}
     }
 
     /// The service's parts on a manual clock, with its loop stepped by the test.
@@ -64,14 +65,14 @@ final class DaemonLoopTests: XCTestCase {
         func frame(_ photo: String) throws -> Frame {
             let raw = try DaemonLoopTests.cameraFrame(photo)
             number += 1
-            return Frame(number: number, capturedAt: clock.now(), wallClock: Date(), thumbnail: { try raw.thumbnail(side: MotionGate.side) },
+            return Frame(number: number, capturedAt: clock.monotonicSeconds(), wallClock: Date(), thumbnail: { try raw.thumbnail(side: MotionGate.side) },
                          image: { try DaemonLoopTests.image(photo, $0) })
         }
 
         /// A frame captured now from `raw`, converted when looked at.
         func frame(raw: RawFrame) -> Frame {
             number += 1
-            return Frame(number: number, capturedAt: clock.now(), wallClock: Date(), thumbnail: { try raw.thumbnail(side: MotionGate.side) },
+            return Frame(number: number, capturedAt: clock.monotonicSeconds(), wallClock: Date(), thumbnail: { try raw.thumbnail(side: MotionGate.side) },
                          image: { try raw.image($0) })
         }
 
@@ -107,9 +108,9 @@ final class DaemonLoopTests: XCTestCase {
     static func cameraFrame(_ photo: String) throws -> RawFrame {
         try shots.withLock { shots in
             if let shot = shots[photo] { return shot }
-            let image = try ImagePreprocessor.load(file: Fixtures.photo(photo).path, size: 240, crop: .none)
+            let image = try ImagePreprocessor.load(file: Fixtures.photo(photo).path, size: 160, crop: .none)
             let (yuyv, line) = CameraFrame.bytes(of: image, as: .yuyv)
-            let shot = try yuyv.withUnsafeBytes { try RawFrame($0, format: .yuyv, width: 240, height: 240, bytesPerLine: line) }
+            let shot = try yuyv.withUnsafeBytes { try RawFrame($0, format: .yuyv, width: 160, height: 160, bytesPerLine: line) }
             shots[photo] = shot
             return shot
         }
@@ -219,13 +220,13 @@ final class DaemonLoopTests: XCTestCase {
         var config = try config()
         (config.maxRate, config.cpuBudget, config.heartbeatSeconds) = (20, 0.25, 7.9)
         let h = try await Harness(config)
-        let start = h.clock.now()
+        let start = h.clock.monotonicSeconds()
         for _ in 0..<20 {
             h.clock.spend(cpu: 0.1)
             let wait = try await h.feed("cat.png")
             XCTAssertEqual(wait, 0.4, accuracy: 1e-9)
         }
-        XCTAssertEqual(h.clock.now() - start, 8, accuracy: 1e-6, "20 steps of 0.4 s")
+        XCTAssertEqual(h.clock.monotonicSeconds() - start, 8, accuracy: 1e-6, "20 steps of 0.4 s")
         let beat = try await h.beat(after: 0)
         XCTAssertEqual(beat["cpu_cores"] as? Double ?? 0, 0.25, accuracy: 1e-6, "the heartbeat reports the budget kept")
         XCTAssertEqual(beat["fps"] as? Double ?? 0, 2.5, accuracy: 1e-6)
@@ -292,7 +293,7 @@ final class DaemonLoopTests: XCTestCase {
     /// as dropped, and the cat stays one event, ended when the loop finishes.
     func testACorruptFrameIsSkippedAndCountedAndTheEventGoesOn() async throws {
         let h = try await Harness(try config())
-        let jpeg = try ImageDecoder.readFile(Fixtures.photo("cat_720p.jpg").path)
+        let jpeg = try RegularFile.read(Fixtures.photo("cat_720p.jpg").path)
         let corrupt = try Array(jpeg.prefix(jpeg.count / 4)).withUnsafeBytes {
             try RawFrame($0, format: .mjpeg, width: 1280, height: 720, bytesPerLine: 0)
         }
@@ -305,7 +306,7 @@ final class DaemonLoopTests: XCTestCase {
         h.service.slot.put(h.frame(raw: corrupt))
         try await h.step()
         h.number += 1
-        h.service.slot.put(.unusable(number: h.number, capturedAt: h.clock.now(), error: try XCTUnwrap(cause)))
+        h.service.slot.put(.unusable(number: h.number, capturedAt: h.clock.monotonicSeconds(), error: try XCTUnwrap(cause)))
         try await h.step()
         for _ in 0..<5 { try await h.feed("cat.png") }
         h.clock.advance(by: 1)

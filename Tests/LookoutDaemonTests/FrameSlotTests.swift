@@ -2,7 +2,7 @@ import Foundation
 @testable import LookoutDaemon
 import LookoutLog
 import LookoutTestSupport
-import LookoutTime
+import LookoutClock
 import XCTest
 
 /// The one-frame buffer between a source and the classifier, and the service that runs a source
@@ -111,7 +111,7 @@ final class FrameSlotTests: XCTestCase {
         struct Frames: FrameSource {
             let frames: [Frame]
             var name: String { "/dev/video7" }
-            func capture(into slot: FrameSlot, clock: LookoutClock) async throws {
+            func capture(into slot: FrameSlot, clock: TimeSource) async throws {
                 for frame in frames {
                     await slot.demand()
                     slot.put(frame)

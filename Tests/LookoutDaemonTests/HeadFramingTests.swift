@@ -1,6 +1,5 @@
 import Foundation
-import LookoutDaemon
-import LookoutEngine
+import LookoutClassifier
 import LookoutImaging
 import LookoutModels
 import LookoutTestSupport
@@ -26,21 +25,19 @@ final class HeadFramingTests: XCTestCase {
         options.validationPercent = 0
         final class Silent: ProgressSink { func begin(_: String, total: Int) {}; func update(_: Int) {}; func end() {} }
         _ = try Retrainer.run(options, progress: Silent())
-        let engine = try Engine(contentsOf: model)
-        let head = try Head.load(options.output, baseModelSHA256: sha, baseModelName: model.lastPathComponent,
-                                 baseEmbeddingSize: engine.embeddingSize)
-
-        XCTAssertEqual(Labeller(engine: engine, head: nil, labels: [], topK: 1).framing, Framing(size: 128, crop: .standard),
+        XCTAssertEqual(try Classifier.load(model: model.path, topK: 1).framing, Framing(size: 128, crop: .standard),
                        "ImageNet labels: the centre crop MobileNet was evaluated with")
-        let labeller = Labeller(engine: engine, head: head, labels: head.labels, topK: 2)
-        XCTAssertEqual(labeller.framing, Framing(size: 128, crop: .none))
+        let classifier = try Classifier.load(model: model.path, head: options.output, topK: 2)
+        let (engine, head) = (classifier.engine, try XCTUnwrap(classifier.head))
+        XCTAssertEqual(classifier.framing, Framing(size: 128, crop: .none))
+        XCTAssertEqual(classifier.labels, ["cats", "hotdogs"])
 
         // A camera frame (4:3, YUYV) framed as the head wants and scored on average+max features:
         // the same scores as the head applied by hand to the whole picture.
         let photo = try ImageDecoder.decode(file: Fixtures.photo("hot_dog.jpg").path)
-        let frame = try ImagePreprocessor.load(file: Fixtures.photo("hot_dog.jpg").path, framing: labeller.framing)
+        let frame = try ImagePreprocessor.load(file: Fixtures.photo("hot_dog.jpg").path, framing: classifier.framing)
         let byHand = try head.scores(for: try engine.embedding(for: frame.pixels, pooling: .averageAndMax))
-        let top = try labeller.top(frame.pixels)
+        let top = try classifier.top(frame.pixels)
         XCTAssertEqual(top.first?.label, "hotdogs")
         XCTAssertEqual(top.first?.score ?? 0, byHand.max() ?? -1, accuracy: 1e-6)
         XCTAssertNotEqual(frame, try ImagePreprocessor.load(file: Fixtures.photo("hot_dog.jpg").path, size: 128),

@@ -1,4 +1,5 @@
 import Foundation
+import LookoutClassifier
 import LookoutTestSupport
 import LookoutTraining
 import XCTest

@@ -1,4 +1,5 @@
 import Foundation
+import LookoutClassifier
 import LookoutTestSupport
 @testable import LookoutTraining
 import XCTest

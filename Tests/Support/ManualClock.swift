@@ -1,10 +1,10 @@
 import Foundation
-import LookoutTime
+import LookoutClock
 
 /// A clock the test sets, as swift-nio's EmbeddedEventLoop: time moves only when the test advances
 /// it, or when something sleeps on it (a sleep returns at once, the time moved on by its length);
 /// CPU time moves only when the test spends it. Sleeps are recorded.
-public final class ManualClock: LookoutClock, @unchecked Sendable {
+public final class ManualClock: TimeSource, @unchecked Sendable {
     private let lock = NSLock()
     private var time: Double
     private var cpu = 0.0
@@ -12,8 +12,8 @@ public final class ManualClock: LookoutClock, @unchecked Sendable {
 
     public init(now: Double = 1000) { time = now }
 
-    public func now() -> Double { lock.withLock { time } }
-    public func cpuSeconds() -> Double { lock.withLock { cpu } }
+    public func monotonicSeconds() -> Double { lock.withLock { time } }
+    public func processCPUSeconds() -> Double { lock.withLock { cpu } }
 
     public func sleep(seconds: Double) async throws {
         try Task.checkCancellation()

@@ -1,5 +1,6 @@
 import Foundation
 import FuzzSupport
+import LookoutClassifier
 import LookoutDigest
 import LookoutEngine
 import LookoutModels

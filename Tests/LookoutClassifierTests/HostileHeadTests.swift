@@ -1,6 +1,6 @@
 import Foundation
 import LookoutTestSupport
-@testable import LookoutTraining
+@testable import LookoutClassifier
 import XCTest
 
 /// Head bundles are untrusted: every part is checked against the base model and against itself,
