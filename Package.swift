@@ -86,7 +86,7 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "lookoutd", dependencies: [
-            "LookoutDaemon", "LookoutJournal", "LookoutLog", "LookoutLifecycle",
+            "LookoutDaemon", "LookoutJournal", "LookoutLog", "LookoutLifecycle", "CLinux",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Where tests find the shared models, reference outputs and photos.

@@ -12,16 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=60
 [ "${1:-}" = "--seconds" ] && seconds="$2"
-export LOOKOUT_MODEL_DIR="${LOOKOUT_MODEL_DIR:-$(cd .. && pwd)/shared/models}"
-photos="${LOOKOUT_SHARED_DIR:-$(cd .. && pwd)/shared}/photos"
-# Built as `make install` builds it (the Swift runtime linked in), in its own scratch folder.
-[ -n "${LOOKOUT_BIN:-}" ] || swift build -c release --static-swift-stdlib --scratch-path .build/installed >/dev/null
-bin=${LOOKOUT_BIN:-.build/installed/release}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"; kill $(jobs -p) 2>/dev/null || true' EXIT
-hz=$(getconf CLK_TCK)
-
-cpu_seconds() { awk -v hz="$hz" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
+source scripts/lib/daemon-bench.sh   # $photos, $bin, $tmp, cpu_seconds
 
 # run NAME SECONDS ENV... : lookoutd on $tmp/replay for SECONDS after a 5 s warm-up; prints
 # "cpu_cores peak_rss_mb" and leaves its events in $tmp/NAME.jsonl.

@@ -38,7 +38,7 @@ install -Dm755 $strip "$bin/lookout" "$root$prefix/bin/lookout"
 install -Dm755 $strip "$bin/lookoutd" "$root$prefix/bin/lookoutd"
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
-for unit in lookoutd.service lookoutd@.service lookout-mqtt.service lookout-metrics.service; do
+for unit in lookoutd.service lookoutd@.service lookout-mqtt.service lookout-metrics.service lookout-web.service; do
   sed -e "s|/usr/bin/lookoutd|$prefix/bin/lookoutd|" -e "s|/usr/bin/lookout |$prefix/bin/lookout |" "systemd/$unit" > "$tmp"
   install -Dm644 "$tmp" "$lib/systemd/system/$unit"
 done
@@ -52,11 +52,13 @@ if [ -e "$root/etc/lookout/lookout.yaml" ]; then
 else
   install -Dm644 Config/lookout.yaml "$root/etc/lookout/lookout.yaml"
 fi
-if [ -e "$root/etc/lookout/mqtt.yaml" ]; then
-  echo "install: keeping $root/etc/lookout/mqtt.yaml"
-else
-  install -Dm644 Config/mqtt.yaml "$root/etc/lookout/mqtt.yaml"
-fi
+for settings in mqtt web; do
+  if [ -e "$root/etc/lookout/$settings.yaml" ]; then
+    echo "install: keeping $root/etc/lookout/$settings.yaml"
+  else
+    install -Dm644 "Config/$settings.yaml" "$root/etc/lookout/$settings.yaml"
+  fi
+done
 for board in Config/boards/*.yaml; do
   [ -e "$board" ] && install -Dm644 "$board" "$root$prefix/share/lookout/boards/$(basename "$board")"
 done

@@ -24,7 +24,7 @@ extension Pipeline {
     /// The settings besides the model that `config` names, for `model` (loaded on its thread) and
     /// the events of `camera`. `logger` is where the parts it builds (the inbox) report.
     public static func load(_ config: DaemonConfig, model: LoadedModel, camera: String, logger: Logger) throws -> Pipeline {
-        Pipeline(
+        var pipeline = Pipeline(
             model: model,
             pacer: Pacer(maxRate: config.maxRate, cpuBudget: config.cpuBudget), debounce: config.debounceSettings,
             heartbeatSeconds: config.heartbeatSeconds,
@@ -39,5 +39,9 @@ extension Pipeline {
                                       maxBytes: Int(config.inboxMaxMegabytes * 1_000_000)),
                       logger: logger)
             })
+        pipeline.live = config.livePath.map {
+            LiveFrame(settings: .init(path: $0, maxRate: config.liveMaxRate, watchSeconds: config.liveWatchSeconds), logger: logger)
+        }
+        return pipeline
     }
 }

@@ -55,6 +55,10 @@ public struct DaemonConfig: Sendable, Equatable {
     public var inboxMinIntervalSeconds = 5.0
     public var inboxMaxMegabytes = 200.0
 
+    public var livePath: String?
+    public var liveMaxRate = 2.0
+    public var liveWatchSeconds = 10.0
+
     public var motionEnabled = false
     public var motionThreshold = 3.0
     public var motionMaxSkipSeconds = 10.0
@@ -72,7 +76,8 @@ public struct DaemonConfig: Sendable, Equatable {
         "events.window", "events.clear_frames", "events.hysteresis", "events.cooldown_seconds", "events.thresholds",
         "events.ignore", "events.heartbeat_seconds", "thermal.root", "thermal.soft_c", "thermal.hard_c",
         "thermal.hysteresis_c", "motion.enabled", "motion.threshold", "motion.max_skip_seconds", "power.board", "inbox.path", "inbox.uncertain_low", "inbox.uncertain_high",
-        "inbox.on_started", "inbox.min_interval_seconds", "inbox.max_megabytes",
+        "inbox.on_started", "inbox.min_interval_seconds", "inbox.max_megabytes", "live.path", "live.max_rate",
+        "live.watch_seconds",
     ]
 
     /// Reads `file` (nil: defaults only), then the environment's overrides, and validates the result.
@@ -121,6 +126,9 @@ public struct DaemonConfig: Sendable, Equatable {
         guard c.inboxUncertainHigh >= c.inboxUncertainLow else {
             throw ConfigError("\(name): inbox.uncertain_high (\(c.inboxUncertainHigh)) must be at least inbox.uncertain_low (\(c.inboxUncertainLow))")
         }
+        c.livePath = try reader.string("live.path")
+        c.liveMaxRate = try reader.double("live.max_rate", in: 0.1...10) ?? c.liveMaxRate
+        c.liveWatchSeconds = try reader.double("live.watch_seconds", in: 1...3600) ?? c.liveWatchSeconds
         c.motionEnabled = try reader.bool("motion.enabled") ?? c.motionEnabled
         c.motionThreshold = try reader.double("motion.threshold", in: 0...255) ?? c.motionThreshold
         c.motionMaxSkipSeconds = try reader.double("motion.max_skip_seconds", in: 0.01...86400) ?? c.motionMaxSkipSeconds

@@ -122,6 +122,7 @@ struct DaemonLoop {
         let classification = Classification(frame: frame.number, capturedAt: frame.capturedAt, top: top, latencyMs: latency)
         last = (classification, frame.wallClock)
         status.update { $0.last = top.first; $0.latencyMs = latency }
+        pipeline.live?.offer(image, top: top, frame: frame.number, capturedAt: frame.wallClock, now: clock.monotonicSeconds())
         let events = debouncer.observe(classification)
         let started = events.contains { if case .started = $0 { true } else { false } }
         let kept = pipeline.inbox.flatMap { inbox in

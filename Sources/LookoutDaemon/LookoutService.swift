@@ -18,6 +18,7 @@ public struct Pipeline: Sendable {
     public var motion: MotionGate?
     public var board: BoardProfile?
     public var inbox: Inbox?
+    public var live: LiveFrame?
 
     public init(model: LoadedModel, pacer: Pacer, debounce: DebounceSettings, heartbeatSeconds: Double, context: EventContext,
                 thermalZones: ThermalZones, thermal: ThermalGovernor, motion: MotionGate?, board: BoardProfile?, inbox: Inbox?) {

@@ -40,6 +40,10 @@ public final class LookoutdEntries {
         }
     }
 
+    /// Positions the reader at the first entry written at or after `date` (nil: the oldest), for a
+    /// bridge that shows recent entries rather than resuming.
+    public func seek(since date: Date?) throws { try reader.seek(since: date) }
+
     /// The next of lookoutd's entries, or nil when there is none yet.
     public func next() throws -> JournalEntry? {
         while let (fields, time) = try reader.next() {

@@ -12,7 +12,7 @@ struct Lookout: ParsableCommand {
             Models are named by path or by name; names are looked up in LOOKOUT_MODEL_DIR (when set), \
             then in the model store (/var/lib/lookout/models for root, else ~/.local/share/lookout/models, then /var/lib/lookout/models).
             """,
-        subcommands: [Classify.self, Bench.self, Retrain.self, Eval.self, ModelCommand.self, Tail.self, Devices.self, Capture.self, HeadCommand.self, Mqtt.self, Metrics.self])
+        subcommands: [Classify.self, Bench.self, Retrain.self, Eval.self, ModelCommand.self, Tail.self, Devices.self, Capture.self, HeadCommand.self, Mqtt.self, Metrics.self, Web.self])
 }
 
 /// Options every command that runs a model shares.

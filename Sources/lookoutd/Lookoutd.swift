@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLinux
 import Foundation
 import LookoutDaemon
 import LookoutEvents
@@ -66,6 +67,9 @@ struct Lookoutd: ParsableCommand {
     /// worker thread sets itself back to 0 (the daemon's work runs at normal priority). Made from a
     /// worker thread instead, it would start at 0 and be refused.
     func run() throws {
+        // Engines (tens of MB) are rebuilt on every reload: blocks of 1 MB and more get their own
+        // mmap, so a replaced engine's memory goes back to the system (the reload soak's drift).
+        clinux_fix_mmap_threshold(1 << 20)
         let manager = DispatchSource.makeTimerSource(queue: .main)
         manager.setEventHandler {}
         manager.resume()

@@ -30,7 +30,7 @@ final class ReferenceOutputTests: XCTestCase {
                     }
                 } else {
                     let worst = zip(scores, result.output).map { abs($0 - $1) }.max() ?? .infinity
-                    XCTAssertLessThanOrEqual(worst, 1e-4, "\(name) \(file): largest probability difference")
+                    XCTAssertLessThanOrEqual(worst, outputTolerance(engine), "\(name) \(file): largest output difference")
                 }
                 assertSameTop5(scores, result, "\(name) \(file)")
                 if let embedding = result.embedding {
@@ -43,6 +43,15 @@ final class ReferenceOutputTests: XCTestCase {
             }
         }
         XCTAssertEqual(compared, 56)
+    }
+
+    /// Float outputs: 1e-4. A uint8 output that is no softmax (the embedding extractor): four of its
+    /// quantization steps. Requantization rounds differently per CPU (XNNPACK's NEON kernels against
+    /// its x86 ones and LiteRT's x86 reference), and 28 layers carry that to 3-4 steps on arm64.
+    func outputTolerance(_ engine: Engine) -> Float {
+        let output = engine.model.tensors[engine.model.outputs[0]]
+        guard output.type == .uint8, let step = output.quantization?.scale.first else { return 1e-4 }
+        return 4 * step
     }
 
     /// Same top-1 and top-5, in order. Where the reference scores several classes exactly equally

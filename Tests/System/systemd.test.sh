@@ -48,7 +48,7 @@ YAML
 sed 's|^source: .*|source: {device: /dev/video0}|' "$R/etc/lookout/lookout.yaml" > "$R/etc/lookout/front.yaml"
 # A shorter watchdog for the test than the shipped 20 s.
 mkdir -p "$R/etc/systemd/system/lookoutd.service.d"
-printf '[Service]\nWatchdogSec=3s\n' > "$R/etc/systemd/system/lookoutd.service.d/test.conf"
+printf '[Service]\nWatchdogSec=3s\nEnvironment=LOOKOUT_LIVE_WATCH_SECONDS=3\n' > "$R/etc/systemd/system/lookoutd.service.d/test.conf"
 # The machine also sees this checkout, the binaries and the models (read-only), to run
 # scripts/install.sh once more inside, on a running systemd.
 # The Swift runtime of a development build (an installed release build links it in statically).

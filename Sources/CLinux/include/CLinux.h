@@ -10,4 +10,9 @@ int clinux_exchange_paths(const char *a, const char *b);
 /// errno, or -2 with `*kind` naming what the path is instead ("a FIFO", "a device", "a folder", …).
 int clinux_open_regular(const char *path, const char **kind);
 
+/// Makes glibc serve every allocation of `bytes` or more with its own mmap, returned to the system
+/// when freed. glibc otherwise raises that threshold after each large block is freed, so a daemon
+/// that rebuilds its engine on reload keeps the old one's memory as heap it never gives back.
+void clinux_fix_mmap_threshold(int bytes);
+
 #endif

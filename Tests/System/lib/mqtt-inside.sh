@@ -2,25 +2,13 @@
 # mqtt.test.sh's steps, run in a private mount namespace where journald's folders are the test's own.
 # Environment: W (scratch folder), BIN (built binaries), PORT (the broker's).
 set -euo pipefail
-# Whatever happens, nothing started here outlives the test.
-trap 'kill $(cat "$W"/*.pid 2>/dev/null) 2>/dev/null || true' EXIT
-trap 'exit 143' TERM INT
+source Tests/System/lib/inside.sh   # wait_for, stop; nothing outlives the test
 trap 'echo "mqtt test (inside): failed at line $LINENO: $BASH_COMMAND" >&2; for f in bridge.log mosquitto.log sub.log; do echo "--- $f"; tail -n 20 "$W/$f" 2>/dev/null; done' ERR
 source Tests/System/lib/journald.sh
 mount_journal_folders
 CHECK="python3 $(pwd)/Tests/System/lib/check_mqtt.py"
 
-# Waits until "$@" succeeds, polling; fails after BOUND seconds (generous: a slow board is fine).
-wait_for() {
-  local what=$1 bound=$2 start=$SECONDS
-  shift 2
-  until "$@"; do
-    if ((SECONDS - start > bound)); then echo "timed out after $bound s waiting for $what" >&2; return 1; fi
-    sleep 0.2
-  done
-}
 alive() { kill -0 "$(cat "$W/$1.pid")" 2>/dev/null; }
-stop() { local pid; pid=$(cat "$W/$1.pid"); kill "$pid"; while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done; rm -f "$W/$1.pid"; }
 broker_listening() { (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; }
 start_broker() {
   mosquitto -c "$W/mosquitto.conf" 2>> "$W/mosquitto.stderr" &

@@ -182,6 +182,28 @@ check "journalctl -x explains the camera state" \
   bash -c "journalctl -u lookoutd@front -x --no-pager MESSAGE_ID=1f03d94dd62447e181fde26acfa73057 | grep -q 'retries by itself'"
 systemctl stop lookoutd@front
 
+# The live view under its own unit: lookout-web (DynamicUser, group lookout) reads lookoutd's runtime
+# folder and may touch only the watch marker there; lookoutd writes the frame only while a page is open.
+# (No curl in the machine: bash's /dev/tcp is the client.)
+get() { exec 3<>/dev/tcp/127.0.0.1/8089 && printf 'GET %s HTTP/1.1\r\n\r\n' "$1" >&3 && cat <&3 > "$2"; exec 3<&-; }
+serving() { get /state /tmp/state.http 2>/dev/null && grep -q '"items"' /tmp/state.http; }
+systemctl start lookout-web
+check "lookout-web: active and serving the page on 127.0.0.1:8089" wait_for 30 serving
+check "/run/lookout: lookoutd's (0750), its marker group-writable (0660), no frame while no page is open" \
+  bash -c '[ "$(stat -c %U:%G:%a /run/lookout)" = lookout:lookout:750 ] && [ "$(stat -c %U:%G:%a /run/lookout/watching)" = lookout:lookout:660 ] && [ ! -e /run/lookout/frame.jpg ]'
+(exec 3<>/dev/tcp/127.0.0.1/8089; printf 'GET /events HTTP/1.1\r\n\r\n' >&3; exec cat <&3 > /tmp/events.http) &
+page=$!
+check "a page open: the web unit touched the marker and lookoutd writes /run/lookout/frame.jpg" wait_for 60 test -s /run/lookout/frame.jpg
+jpeg() { get /frame.jpg /tmp/frame.http && od -An -tx1 /tmp/frame.http | tr -d '\n' | grep -q 'ff d8 ff'; }
+check "the page gets the frame (/frame.jpg, a JPEG)" wait_for 30 jpeg
+kill $page 2>/dev/null; wait $page 2>/dev/null
+check "the page closed: the frame is removed once the marker is stale (live.watch_seconds 3 here)" \
+  wait_for 60 bash -c '! test -e /run/lookout/frame.jpg'
+exposure=$(systemd-analyze security lookout-web.service --no-pager 2>/dev/null | awk -F': ' '/Overall exposure level/ {split($2, a, " "); print a[1], a[2]}')
+figure "systemd-analyze security lookout-web.service" "$exposure"
+check "lookout-web.service: exposure at most 2.0" awk -v e="${exposure%% *}" 'BEGIN { exit !(e != "" && e <= 2.0) }'
+systemctl stop lookout-web
+
 # 31: a clean stop.
 t0=$(now_ms); systemctl stop lookoutd; t1=$(now_ms)
 figure "systemctl stop" "$((t1 - t0)) ms"
