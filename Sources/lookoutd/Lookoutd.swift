@@ -105,8 +105,8 @@ struct Lookoutd: ParsableCommand {
                 onState: { state, streaming in
                     liveness.source(away: !streaming)
                     logger.log(level: streaming ? .notice : .warning, "camera \(state)",
-                               metadata: ["message_id": "\(cameraID)", "camera": "\(settings.sourceDevice)",
-                                          "camera_state": "\(state)", "streaming": "\(streaming)"])
+                               metadata: ["message_id": "\(cameraID)", EventKey.camera.rawValue: "\(settings.sourceDevice)",
+                                          EventKey.cameraState.rawValue: "\(state)", EventKey.streaming.rawValue: "\(streaming)"])
                     // Ready once the camera streams, or is known to be absent and being waited for.
                     ready.run()
                 })

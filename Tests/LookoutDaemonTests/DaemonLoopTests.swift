@@ -25,7 +25,7 @@ final class DaemonLoopTests: XCTestCase {
         func log(_ entry: LogEntry) { lock.withLock { logged.append("\(entry.level): \(entry.message)") } }
 
         var heartbeats: [[String: Any]] {
-            events.filter { $0.kind == "heartbeat" }.map { $0.record(EventContext(camera: "/dev/video7", modelSHA256: "", head: nil)) }
+            events.filter { $0.kind == .heartbeat }.map { $0.record(EventContext(camera: "/dev/video7", modelSHA256: "", head: nil)) }
         }
         var changes: [String] {
             events.compactMap {
