@@ -61,9 +61,9 @@ public final class ModelThread: @unchecked Sendable {
     /// swapped in by `use`; the one running is not touched (a bad one is refused here).
     public func load(_ config: DaemonConfig) async throws -> LoadedModel {
         try await perform { [self] in
-            let classifier = try Classifier.load(model: config.model, threads: config.threads,
-                                                 head: config.modelHead.map(URL.init(fileURLWithPath:)),
-                                                 labels: config.modelLabels.map(URL.init(fileURLWithPath:)), topK: config.topK,
+            let classifier = try Classifier.load(model: config.model.path, threads: config.classify.threads,
+                                                 head: config.model.head.map(URL.init(fileURLWithPath:)),
+                                                 labels: config.model.labels.map(URL.init(fileURLWithPath:)), topK: config.classify.topK,
                                                  prepare: true)
             generations += 1
             loaded = (generations, classifier)

@@ -130,10 +130,10 @@ final class DaemonLoopTests: XCTestCase {
 
     func config() throws -> DaemonConfig {
         var config = DaemonConfig()
-        config.model = try Fixtures.model("mobilenet_v1_0.25_128_quant.tflite").path
-        config.thermalRoot = "/nonexistent/lookout-tests"
-        (config.maxRate, config.cpuBudget, config.heartbeatSeconds) = (1000, 4, 1)
-        (config.threshold, config.minFrames, config.window) = (0.2, 3, 3)
+        config.model.path = try Fixtures.model("mobilenet_v1_0.25_128_quant.tflite").path
+        config.thermal.root = "/nonexistent/lookout-tests"
+        (config.classify.maxRate, config.classify.cpuBudget, config.events.heartbeatSeconds) = (1000, 4, 1)
+        (config.events.threshold, config.events.minFrames, config.events.window) = (0.2, 3, 3)
         return config
     }
 
@@ -142,7 +142,7 @@ final class DaemonLoopTests: XCTestCase {
     /// replaced in the slot undecoded and counted as dropped.
     func testAStillSceneIsLookedAtAtMaxRateAndClassifiedOnce() async throws {
         var config = try config()
-        (config.motionEnabled, config.motionMaxSkipSeconds, config.maxRate) = (true, 600, 4)
+        (config.motion.enabled, config.motion.maxSkipSeconds, config.classify.maxRate) = (true, 600, 4)
         let h = try await Harness(config)
         var waits: [Double] = []
         for _ in 0..<12 {
@@ -175,7 +175,7 @@ final class DaemonLoopTests: XCTestCase {
         }
         try heat(40)
         var config = try config()
-        (config.thermalRoot, config.maxRate, config.heartbeatSeconds) = (root, 2, 0.5)
+        (config.thermal.root, config.classify.maxRate, config.events.heartbeatSeconds) = (root, 2, 0.5)
         let h = try await Harness(config)
         /// Classifications so far, as a heartbeat half a second on says.
         func classifications() async throws -> UInt64 { try await h.beat(after: 0.5)["classifications"] as? UInt64 ?? 0 }
@@ -218,7 +218,7 @@ final class DaemonLoopTests: XCTestCase {
     /// averages its budget; cheap steps are held to max_rate instead.
     func testPacingHoldsTheCPUBudget() async throws {
         var config = try config()
-        (config.maxRate, config.cpuBudget, config.heartbeatSeconds) = (20, 0.25, 7.9)
+        (config.classify.maxRate, config.classify.cpuBudget, config.events.heartbeatSeconds) = (20, 0.25, 7.9)
         let h = try await Harness(config)
         let start = h.clock.monotonicSeconds()
         for _ in 0..<20 {
@@ -257,7 +257,7 @@ final class DaemonLoopTests: XCTestCase {
                       "\(before)")
 
         var withHead = config
-        withHead.modelHead = good.path
+        withHead.model.head = good.path
         try await h.service.load(withHead, camera: "/dev/video7")
         XCTAssertEqual(h.outputs.changes, before, "nothing changes before the next frame")
         for _ in 0..<3 { try await h.feed("cat.png") }
@@ -269,8 +269,8 @@ final class DaemonLoopTests: XCTestCase {
         XCTAssertTrue(["alpha", "beta"].contains(lastLabel() ?? ""), "the head's labels from the next frame on: \(lastLabel() ?? "none")")
 
         var badHead = config, badModel = config
-        badHead.modelHead = bad.path
-        badModel.model = refused.path
+        badHead.model.head = bad.path
+        badModel.model.path = refused.path
         for (name, attempt, cause) in [("head", badHead, "\(bad.path): head.json: embedding_size 1 does not fit"),
                                        ("model", badModel, "\(refused.path): XNNPACK failed creating the runtime: ")] {
             do {

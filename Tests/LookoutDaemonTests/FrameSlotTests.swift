@@ -126,10 +126,10 @@ final class FrameSlotTests: XCTestCase {
         let outputs = DaemonLoopTests.Outputs()
         let service = LookoutService(source: Frames(frames: frames), sink: outputs, logger: Logger(label: "test", handler: outputs))
         var config = DaemonConfig()
-        config.model = try Fixtures.model("mobilenet_v1_0.25_128_quant.tflite").path
-        config.thermalRoot = "/nonexistent/lookout-tests"
-        (config.maxRate, config.cpuBudget, config.heartbeatSeconds) = (1000, 4, 0.01)
-        config.threshold = 0.2
+        config.model.path = try Fixtures.model("mobilenet_v1_0.25_128_quant.tflite").path
+        config.thermal.root = "/nonexistent/lookout-tests"
+        (config.classify.maxRate, config.classify.cpuBudget, config.events.heartbeatSeconds) = (1000, 4, 0.01)
+        config.events.threshold = 0.2
         try await service.load(config, camera: "/dev/video7")
         try await service.run()
         XCTAssertEqual(outputs.lines.filter { $0.contains("skipped") }, ["warning: frame 6 skipped: MJPEG frame: truncated"])
