@@ -41,6 +41,8 @@ public final class LiveFrame: @unchecked Sendable {
             futimens(fd, &stale)
             fchmod(fd, 0o660)
             close(fd)
+        } else if errno != EEXIST {
+            logger.warning("live view: \(settings.path): cannot make the watch marker (\(String(cString: strerror(errno)))); no frames will be written")
         }
         remove()  // a frame left by an earlier run is no watcher's
     }

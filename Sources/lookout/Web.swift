@@ -17,14 +17,18 @@ struct Web: ParsableCommand {
             Runs as lookout-web.service.
             """)
 
+    static let installedConfig = "/etc/lookout/web.yaml"
+
     @Option(help: "Settings file (YAML; Config/web.yaml documents the keys).")
-    var config = "/etc/lookout/web.yaml"
+    var config = Web.installedConfig
 
     @OptionGroup var journal: JournalOptions
 
     func run() throws {
         do {
-            let settings = try WebSettings.load(file: FileManager.default.fileExists(atPath: config) || config != "/etc/lookout/web.yaml" ? config : nil)
+            // No /etc/lookout/web.yaml (a run from a build, not the package): the defaults. A file named with --config must exist.
+            let file = FileManager.default.fileExists(atPath: config) || config != Self.installedConfig ? config : nil
+            let settings = try WebSettings.load(file: file)
             let token = try settings.accessToken()
             let entries = try journal.entries(trust: TrustedWriter.standard(foreground: settings.journalExe))
             try WebBridge(settings: settings, token: token, entries: entries, stop: StopRequest(), log: JournalOptions.notes(name: "web")).run()

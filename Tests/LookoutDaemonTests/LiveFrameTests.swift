@@ -38,6 +38,13 @@ final class LiveFrameTests: XCTestCase {
         XCTAssertEqual(log.lines, [])
     }
 
+    func testAMissingFolderIsSaidAtStart() {
+        let log = LogLines()
+        let live = LiveFrame(settings: .init(path: "/nonexistent/live", maxRate: 2, watchSeconds: 10), logger: log.logger)
+        XCTAssertFalse(live.watched())
+        XCTAssertEqual(log.lines, ["live view: /nonexistent/live: cannot make the watch marker (No such file or directory); no frames will be written"])
+    }
+
     func testSettingsHaveRanges() throws {
         let defaults = try DaemonConfig.load(file: nil, environment: [:])
         XCTAssertEqual([defaults.live.path == nil ? 0 : 1, defaults.live.maxRate, defaults.live.watchSeconds], [0, 2, 10])

@@ -16,3 +16,9 @@ wait_for() {
 }
 # stop NAME: ends the process in $W/NAME.pid and waits until it is gone.
 stop() { local pid; pid=$(cat "$W/$1.pid"); kill "$pid"; while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done; rm -f "$W/$1.pid"; }
+# on_failure NAME LOG...: a failing step says which line failed and shows the end of each log in $W.
+on_failure() {
+  failure_name=$1; shift; failure_logs=("$@")
+  trap 'echo "$failure_name test (inside): failed at line $LINENO: $BASH_COMMAND" >&2
+        for f in "${failure_logs[@]}"; do echo "--- $f"; tail -n 20 "$W/$f" 2>/dev/null; done' ERR
+}

@@ -2,8 +2,8 @@
 # mqtt.test.sh's steps, run in a private mount namespace where journald's folders are the test's own.
 # Environment: W (scratch folder), BIN (built binaries), PORT (the broker's).
 set -euo pipefail
-source Tests/System/lib/inside.sh   # wait_for, stop; nothing outlives the test
-trap 'echo "mqtt test (inside): failed at line $LINENO: $BASH_COMMAND" >&2; for f in bridge.log mosquitto.log sub.log; do echo "--- $f"; tail -n 20 "$W/$f" 2>/dev/null; done' ERR
+source Tests/System/lib/inside.sh   # wait_for, stop, on_failure; nothing outlives the test
+on_failure mqtt bridge.log mosquitto.log sub.log
 source Tests/System/lib/journald.sh
 mount_journal_folders
 CHECK="python3 $(pwd)/Tests/System/lib/check_mqtt.py"

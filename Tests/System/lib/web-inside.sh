@@ -2,8 +2,8 @@
 # web.test.sh's steps, run in a private mount namespace where journald's folders are the test's own.
 # Environment: W (scratch folder), BIN (built binaries), PORT (the page's), lookoutd's LOOKOUT_* settings.
 set -euo pipefail
-source Tests/System/lib/inside.sh   # wait_for, stop; nothing outlives the test
-trap 'echo "web test (inside): failed at line $LINENO: $BASH_COMMAND" >&2; for f in web.log lookoutd.log token.log; do echo "--- $f"; tail -n 20 "$W/$f" 2>/dev/null; done' ERR
+source Tests/System/lib/inside.sh   # wait_for, stop, on_failure; nothing outlives the test
+on_failure web web.log lookoutd.log token.log
 source Tests/System/lib/journald.sh
 private_journald
 # Debian's python3: python3-websockets (the DevTools protocol) is installed for it.
