@@ -1,8 +1,8 @@
 import Foundation
-import LookoutImaging
-import LookoutLog
 import LookoutClock
 import LookoutFiles
+import LookoutImaging
+import LookoutLog
 
 /// The live view's frame: the latest classified frame (the model's input, what the labels are
 /// about) as `frame.jpg` beside `frame.json` (its top labels) in `live.path`, lookoutd's runtime
