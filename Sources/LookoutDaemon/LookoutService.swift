@@ -115,7 +115,15 @@ public final class LookoutService: Service, Sendable {
 
     /// Runs until the source ends or a shutdown cancels it; needs a `load` first.
     public func run() async throws {
-        defer { model.stop() }
+        var failure: Error?
+        do { try await classify() } catch { failure = error }
+        // The model goes with its thread, before lookoutd exits.
+        await model.release()
+        model.stop()
+        if let failure { throw failure }
+    }
+
+    private func classify() async throws {
         var loop = try makeLoop()
         let (slot, source, clock) = (self.slot, self.source, self.clock)
         let producer = Task {

@@ -40,6 +40,12 @@ public final class ModelThread: @unchecked Sendable {
         }
     }
 
+    /// Releases the model on this thread: lookoutd does so before it exits, so that no engine is torn
+    /// down by this thread while the process runs its exit handlers.
+    func release() async {
+        try? await perform { [self] in (current, loaded) = (nil, nil) }
+    }
+
     /// Ends the thread once the jobs already given are done; later jobs throw CancellationError.
     public func stop() {
         condition.withLock { stopped = true }
