@@ -32,17 +32,21 @@ flavour_bin() { echo "$(flavour_scratch "$1")/release"; }
 # trixie-arm64 root as sysroot (testing-recipes.md, recipe 5).
 build_flavour() {
   local scratch; scratch=$(flavour_scratch "$1")
-  local build=(swift build -c release --static-swift-stdlib --scratch-path "$scratch")
+  # Read-only relocations and immediate binding, as dpkg-buildflags asks of every package (lintian's
+  # hardening-no-relro): the 6.3.1 toolchain's linker does it by default, Debian 13's 6.0.3 does not.
+  local build=(swift build -c release --static-swift-stdlib --scratch-path "$scratch"
+               -Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now)
   case $1 in
     deb12-amd64) nice -n 10 "${build[@]}" ;;
     deb13-amd64) in_build_root "$PWD" nice -n 10 "${build[@]}" ;;
     deb13-arm64)
+      # The static runtime's resource folder (swift_static): only it holds static-stdlib-args.lnk.
       mkdir -p "$scratch"
       cat > "$scratch/aarch64.json" <<'JSON'
 {"version": 1, "sdk": "/sysroot-arm64", "toolchain-bin-dir": "/usr/libexec/swift/bin",
  "target": "aarch64-unknown-linux-gnu", "dynamic-library-extension": "so",
  "extra-cc-flags": ["-fPIC"], "extra-cpp-flags": ["-fPIC"],
- "extra-swiftc-flags": ["-sdk", "/sysroot-arm64", "-resource-dir", "/sysroot-arm64/usr/libexec/swift/lib/swift",
+ "extra-swiftc-flags": ["-sdk", "/sysroot-arm64", "-resource-dir", "/sysroot-arm64/usr/libexec/swift/lib/swift_static",
    "-use-ld=lld", "-tools-directory", "/usr/libexec/swift/bin", "-no-toolchain-stdlib-rpath"]}
 JSON
       in_build_root "$PWD" nice -n 10 "${build[@]}" --destination "$scratch/aarch64.json" ;;

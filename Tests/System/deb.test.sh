@@ -9,7 +9,7 @@
 #   as a new user with sudo, `lookout classify` giving the reference top-1 on the 8 reference photos
 #   and lookoutd replaying a folder (Tests/System/lib/deb-arm64-inside.sh).
 # Usage: Tests/System/run.sh deb   (or DEB_FLAVOURS="deb12-amd64" for fewer). Packages missing from
-# dist/ are built first (scripts/make-deb.sh; incremental).
+# dist/, or older than their sources, are built first (scripts/make-deb.sh; incremental).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/deb-lib.sh
@@ -21,9 +21,12 @@ need_host_packages debootstrap systemd-container
 version=$(lookout_version)
 failed=0
 
-package_of() {  # package_of FLAVOUR: dist/ path of its .deb, built when missing
+package_of() {  # package_of FLAVOUR: dist/ path of its .deb, built when missing or older than its sources
   local deb="dist/lookout_${version}+${1%-*}_${1#*-}.deb"
-  [ -e "$deb" ] || scripts/make-deb.sh "$1" >&2
+  if [ ! -e "$deb" ] || [ -n "$(find Package.swift Sources systemd packaging Config Logs README.md scripts/make-deb.sh \
+       scripts/deb-lib.sh -newer "$deb" -print -quit)" ]; then
+    scripts/make-deb.sh "$1" >&2
+  fi
   echo "$deb"
 }
 
