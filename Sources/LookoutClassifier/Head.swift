@@ -195,13 +195,11 @@ public struct Head: Sendable {
     }
 }
 
+/// A JSON or I/O error in a few words (head.json's, a bundle folder's).
 package func describe(_ error: Error) -> String {
-    if let posix = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError), posix.domain == NSPOSIXErrorDomain {
-        return String(cString: strerror(Int32(posix.code)))
-    }
     if case DecodingError.keyNotFound(let key, _) = error { return "missing \(key.stringValue)" }
     if error is DecodingError { return "malformed JSON" }
-    return (error as NSError).localizedDescription
+    return FileError.reason(error)
 }
 
 /// The safetensors container, float32 tensors only.
