@@ -90,7 +90,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Where tests find the shared models, reference outputs and photos.
-        .target(name: "LookoutTestSupport", path: "Tests/Support"),
+        .target(name: "LookoutTestSupport", dependencies: ["LookoutClock"], path: "Tests/Support"),
         .testTarget(name: "TFLiteTests", dependencies: ["TFLite", "LookoutEngine", "LookoutTestSupport"]),
         .testTarget(name: "LookoutEngineTests", dependencies: ["LookoutEngine", "LookoutImaging", "LookoutTestSupport"]),
         .testTarget(name: "LookoutImagingTests", dependencies: ["LookoutImaging", "LookoutTestSupport"]),
@@ -99,7 +99,7 @@ let package = Package(
         .testTarget(name: "LookoutEventsTests", dependencies: ["LookoutEvents", "LookoutEngine", "LookoutImaging", "LookoutModels", "LookoutTestSupport"]),
         .testTarget(name: "LookoutDaemonTests", dependencies: [
             "LookoutDaemon", "LookoutCamera", "LookoutEngine", "LookoutImaging", "LookoutModels", "LookoutTraining", "LookoutTestSupport",
-            "LookoutLog", "LookoutClassifier", "LookoutClock", "LookoutFiles",
+            "LookoutLog", "LookoutClassifier", "LookoutClock", "LookoutFiles", "LookoutEvents",
         ]),
         .testTarget(name: "LookoutTrainingTests", dependencies: ["LookoutTraining", "LookoutClassifier", "LookoutTestSupport"]),
         .testTarget(name: "LookoutClassifierTests", dependencies: [

@@ -46,33 +46,33 @@ public final class EventMessages {
 
     /// The messages for one entry, in the order to publish them, and lines to log.
     public func messages(for fields: [String: String], written: Date) -> (messages: [MQTTMessage], notes: [String]) {
-        guard let kind = fields[EventSchema.journalName("event")] else { return ([], []) }
+        guard let kind = fields[EventSchema.journalName(.event)] else { return ([], []) }
         var record = EventSchema.record(fromJournal: fields)
         let when = "written \(ISO8601DateFormatter().string(from: written))"
         if let problem = Self.problem(in: record, kind: kind) {
             return ([], ["skipping a malformed \(kind) entry (\(when)): \(problem)"])
         }
-        let camera = record["camera"] as! String
+        let camera = record[.camera] as! String
         var notes: [String] = []
-        var out = discovery(camera: camera, head: record["head"] as? String, notes: &notes)
+        var out = discovery(camera: camera, head: record[.head] as? String, notes: &notes)
         switch kind {
-        case "started", "ended":
-            let label = record["label"] as! String
+        case EventKind.started.rawValue, EventKind.ended.rawValue:
+            let label = record[.label] as! String
             if !state.cameras[camera]!.fromHead, !state.cameras[camera]!.labels.contains(label) {
                 state.cameras[camera]!.labels.append(label)
                 out.append(topics.labelConfig(camera: camera, label: label))
             }
-            out.append(MQTTMessage(topics.state(camera: camera, label: label), text: kind == "started" ? "ON" : "OFF", retain: true))
+            out.append(MQTTMessage(topics.state(camera: camera, label: label), text: kind == EventKind.started.rawValue ? "ON" : "OFF", retain: true))
             out.append(MQTTMessage(topics.events(camera: camera), json: record, retain: false))
-            if kind == "started", let path = record["snapshot"] as? String {
+            if kind == EventKind.started.rawValue, let path = record[.snapshot] as? String {
                 switch readSnapshot(path) {
                 case .success(let jpeg): out.append(MQTTMessage(topics.snapshot(camera: camera), jpeg, retain: true))
                 case .failure(let error): notes.append("snapshot \(path) not published: \(error.description)")
                 }
             }
-        case "heartbeat":
+        case EventKind.heartbeat.rawValue:
             // Optional readings are null rather than absent, so the sensors' templates render "None" (unknown).
-            for key in ["temperature_c", "power_w_estimate", "last_label", "head"] where record[key] == nil { record[key] = NSNull() }
+            for key in [EventKey.temperatureC, .powerWEstimate, .lastLabel, .head] where record[key] == nil { record[key] = NSNull() }
             out.append(MQTTMessage(topics.heartbeat(camera: camera), json: record, retain: true))
         default:
             notes.append("skipping an entry of unknown kind \(kind) (\(when))")
@@ -82,17 +82,17 @@ public final class EventMessages {
 
     /// What is wrong with an event's fields, if anything: the fields the published messages rely on.
     static func problem(in record: [String: Any], kind: String) -> String? {
-        guard let camera = record["camera"] as? String, !camera.isEmpty else { return "no camera" }
+        guard let camera = record[.camera] as? String, !camera.isEmpty else { return "no camera" }
         switch kind {
-        case "started", "ended":
-            guard let label = record["label"] as? String, !label.isEmpty else { return "no label" }
-        case "heartbeat":
-            for key in ["fps", "cpu_cores", "cpu_budget"] {
+        case EventKind.started.rawValue, EventKind.ended.rawValue:
+            guard let label = record[.label] as? String, !label.isEmpty else { return "no label" }
+        case EventKind.heartbeat.rawValue:
+            for key in [EventKey.fps, .cpuCores, .cpuBudget] {
                 guard let number = record[key] as? NSNumber, number.doubleValue.isFinite, number.doubleValue >= 0 else {
-                    return "\(key) is \(record[key].map { "\($0)" } ?? "missing"), not a number"
+                    return "\(key.rawValue) is \(record[key].map { "\($0)" } ?? "missing"), not a number"
                 }
             }
-            if let budget = record["cpu_budget"] as? NSNumber, budget.doubleValue == 0 { return "cpu_budget is 0" }
+            if let budget = record[.cpuBudget] as? NSNumber, budget.doubleValue == 0 { return "cpu_budget is 0" }
         default:
             break
         }

@@ -35,32 +35,32 @@ public struct MetricsState: Codable, Equatable {
     /// Counts one of lookoutd's entries; returns a line to log when it is malformed (and skipped).
     public mutating func count(_ fields: [String: String], written: Date) -> String? {
         let record = EventSchema.record(fromJournal: fields)
-        guard let camera = record["camera"] as? String, !camera.isEmpty else {
-            return record["event"] == nil && fields["MESSAGE_ID"] != EventSchema.messageIDs["camera"] ? nil : skip("no camera", fields, written)
+        guard let camera = record[.camera] as? String, !camera.isEmpty else {
+            return record[.event] == nil && fields["MESSAGE_ID"] != EventSchema.messageIDs["camera"] ? nil : skip("no camera", fields, written)
         }
-        func number(_ key: String) -> Double? {
+        func number(_ key: EventKey) -> Double? {
             guard let value = record[key] as? NSNumber, value.doubleValue.isFinite else { return nil }
             return value.doubleValue
         }
         var state = cameras[camera] ?? Camera()
         if fields["MESSAGE_ID"] == EventSchema.messageIDs["camera"] {
-            state.streaming = (record["streaming"] as? Bool) ?? (record["streaming"] as? NSNumber)?.boolValue
-            state.cameraState = record["camera_state"] as? String
+            state.streaming = (record[.streaming] as? Bool) ?? (record[.streaming] as? NSNumber)?.boolValue
+            state.cameraState = record[.cameraState] as? String
         } else {
-            switch record["event"] as? String {
-            case "started", "ended":
-                guard let label = record["label"] as? String, !label.isEmpty else { return skip("no label", fields, written) }
-                state.events[label, default: [:]][record["event"] as! String, default: 0] += 1
-            case "heartbeat":
-                for key in ["fps", "classifications", "dropped", "cpu_cores", "cpu_budget"] where number(key) == nil {
-                    return skip("\(key) is \(record[key].map { "\($0)" } ?? "missing"), not a number", fields, written)
+            switch record[.event] as? String {
+            case EventKind.started.rawValue, EventKind.ended.rawValue:
+                guard let label = record[.label] as? String, !label.isEmpty else { return skip("no label", fields, written) }
+                state.events[label, default: [:]][record[.event] as! String, default: 0] += 1
+            case EventKind.heartbeat.rawValue:
+                for key in [EventKey.fps, .classifications, .dropped, .cpuCores, .cpuBudget] where number(key) == nil {
+                    return skip("\(key.rawValue) is \(record[key].map { "\($0)" } ?? "missing"), not a number", fields, written)
                 }
-                (state.fps, state.classifications, state.dropped) = (number("fps"), number("classifications"), number("dropped"))
-                (state.cpuCores, state.cpuBudget) = (number("cpu_cores"), number("cpu_budget"))
-                (state.temperatureC, state.powerW, state.thermal) = (number("temperature_c"), number("power_w_estimate"), record["thermal"] as? String)
-                if let buckets = record["latency_buckets_ms"] as? [String: Any] {
+                (state.fps, state.classifications, state.dropped) = (number(.fps), number(.classifications), number(.dropped))
+                (state.cpuCores, state.cpuBudget) = (number(.cpuCores), number(.cpuBudget))
+                (state.temperatureC, state.powerW, state.thermal) = (number(.temperatureC), number(.powerWEstimate), record[.thermal] as? String)
+                if let buckets = record[.latencyBucketsMs] as? [String: Any] {
                     state.latencyBuckets = buckets.compactMapValues { ($0 as? NSNumber)?.doubleValue }
-                    state.latencySumMs = number("latency_sum_ms")
+                    state.latencySumMs = number(.latencySumMs)
                 }
                 state.heartbeatAt = written.timeIntervalSince1970
             default:
@@ -73,7 +73,7 @@ public struct MetricsState: Codable, Equatable {
 
     private mutating func skip(_ problem: String, _ fields: [String: String], _ written: Date) -> String {
         malformed += 1
-        return "skipping a malformed \(fields[EventSchema.journalName("event")] ?? "camera") entry (written \(ISO8601DateFormatter().string(from: written))): \(problem)"
+        return "skipping a malformed \(fields[EventSchema.journalName(.event)] ?? "camera") entry (written \(ISO8601DateFormatter().string(from: written))): \(problem)"
     }
 }
 

@@ -28,20 +28,20 @@ public final class RecentEvents: @unchecked Sendable {
 
     /// Takes one of lookoutd's entries; returns a line to log when it is malformed (and skipped).
     public func take(_ fields: [String: String], written: Date) -> String? {
-        guard let kind = fields[EventSchema.journalName("event")] else { return nil }
+        guard let kind = fields[EventSchema.journalName(.event)] else { return nil }
         var record = EventSchema.record(fromJournal: fields)
         if let problem = EventMessages.problem(in: record, kind: kind) {
             return "skipping a malformed \(kind) entry (written \(ISO8601DateFormatter().string(from: written))): \(problem)"
         }
-        guard ["started", "ended", "heartbeat"].contains(kind) else { return nil }
+        guard EventKind(rawValue: kind) != nil else { return nil }
         record["written"] = written.timeIntervalSince1970
         guard let data = try? JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]) else { return "skipping a \(kind) entry that is not JSON" }
-        let camera = record["camera"] as! String
+        let camera = record[.camera] as! String
         condition.withLock {
-            if let label = record["label"] as? String {
-                if kind == "started" { active[camera, default: []].insert(label) } else { active[camera]?.remove(label) }
+            if let label = record[.label] as? String {
+                if kind == EventKind.started.rawValue { active[camera, default: []].insert(label) } else { active[camera]?.remove(label) }
             }
-            if kind == "heartbeat" || record["head"] != nil { head = record["head"] as? String }
+            if kind == EventKind.heartbeat.rawValue || record[.head] != nil { head = record[.head] as? String }
             items.append(Item(id: nextID, kind: kind, json: String(decoding: data, as: UTF8.self)))
             nextID += 1
             if items.count > capacity { items.removeFirst(items.count - capacity) }

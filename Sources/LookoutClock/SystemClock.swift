@@ -13,8 +13,10 @@ public struct SystemClock: Sendable {
     /// CPU time (user + system) of the whole process so far, every thread included, in seconds.
     public func processCPUSeconds() -> Double { LookoutClock.processCPUSeconds() }
 
-    /// Suspends the calling task for `seconds` (none when not positive); throws when it is cancelled.
+    /// Suspends the calling task for `seconds` (none when not positive); throws when it is cancelled,
+    /// also for no wait at all (a loop that never waits still ends at a shutdown).
     public func sleep(seconds: Double) async throws {
+        try Task.checkCancellation()
         guard seconds > 0 else { return }
         try await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
     }

@@ -7,78 +7,189 @@ public struct ConfigError: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-/// lookoutd's settings: `Config/lookout.yaml` documents every key and its default. Each key can be
-/// overridden by an environment variable, `LOOKOUT_` + the key in capitals with `.` as `_`
-/// (`classify.max_rate` → `LOOKOUT_CLASSIFY_MAX_RATE`). Unknown keys and bad values are errors that
-/// name the key, so a typo never silently falls back to a default.
+/// lookoutd's settings, grouped as `Config/lookout.yaml` groups them. Every key is a row of
+/// `DaemonConfig.table`: its name, the field it sets (whose initial value here is its default) and
+/// how its text is parsed and bounded. Each key can be overridden by an environment variable,
+/// `LOOKOUT_` + the key in capitals with `.` as `_` (`classify.max_rate` → `LOOKOUT_CLASSIFY_MAX_RATE`).
+/// Unknown keys and bad values are errors that name the key, so a typo never silently falls back to
+/// a default.
 public struct DaemonConfig: Sendable, Equatable {
-    public var sourceDevice = "/dev/video0"
-    public var sourceReplay: String?
-    public var sourceReplayFPS = 5.0
-    public var sourceReplayLoop = true
-    public var sourceWidth = 640
-    public var sourceHeight = 480
-    public var sourceFPS = 15.0
+    public struct Source: Sendable, Equatable {
+        public var device = "/dev/video0"
+        public var replay: String?
+        public var replayFPS = 5.0
+        public var replayLoop = true
+        public var width = 640
+        public var height = 480
+        public var fps = 15.0
+    }
 
-    public var model = "mobilenet_v1_1.0_224"
-    public var modelHead: String?
-    public var modelLabels: String?
+    public struct Model: Sendable, Equatable {
+        public var path = "mobilenet_v1_1.0_224"
+        public var head: String?
+        public var labels: String?
+    }
 
-    public var threads = 1
-    public var maxRate = 5.0
-    public var cpuBudget = 0.5
-    public var topK = 5
+    public struct Classify: Sendable, Equatable {
+        public var threads = 1
+        public var maxRate = 5.0
+        public var cpuBudget = 0.5
+        public var topK = 5
+    }
 
-    public var eventsSink = "stdout"
-    public var eventsPath = "Logs/lookoutd.jsonl"
-    public var threshold = 0.6
-    public var minFrames = 3
-    public var window = 3
-    public var clearFrames = 3
-    public var hysteresis = 0.1
-    public var cooldownSeconds = 0.0
-    public var thresholds: [String: Double] = [:]
-    public var ignore: [String] = ["background"]
-    public var heartbeatSeconds = 30.0
+    public struct Events: Sendable, Equatable {
+        public var sink = "stdout"
+        public var path = "Logs/lookoutd.jsonl"
+        public var threshold = 0.6
+        public var minFrames = 3
+        public var window = 3
+        public var clearFrames = 3
+        public var hysteresis = 0.1
+        public var cooldownSeconds = 0.0
+        public var thresholds: [String: Double] = [:]
+        public var ignore: [String] = ["background"]
+        public var heartbeatSeconds = 30.0
+    }
 
-    public var thermalRoot = "/sys/class/thermal"
-    public var thermalSoft = 70.0
-    public var thermalHard = 80.0
-    public var thermalHysteresis = 5.0
+    public struct Thermal: Sendable, Equatable {
+        public var root = "/sys/class/thermal"
+        public var softC = 70.0
+        public var hardC = 80.0
+        public var hysteresisC = 5.0
+    }
 
-    public var powerBoard: String?
+    public struct Motion: Sendable, Equatable {
+        public var enabled = false
+        public var threshold = 3.0
+        public var maxSkipSeconds = 10.0
+    }
 
-    public var inboxPath: String?
-    public var inboxUncertainLow = 0.3
-    public var inboxUncertainHigh = 0.6
-    public var inboxOnStarted = true
-    public var inboxMinIntervalSeconds = 5.0
-    public var inboxMaxMegabytes = 200.0
+    public struct Power: Sendable, Equatable {
+        public var board: String?
+    }
 
-    public var livePath: String?
-    public var liveMaxRate = 2.0
-    public var liveWatchSeconds = 10.0
+    public struct Inbox: Sendable, Equatable {
+        public var path: String?
+        public var uncertainLow = 0.3
+        public var uncertainHigh = 0.6
+        public var onStarted = true
+        public var minIntervalSeconds = 5.0
+        public var maxMegabytes = 200.0
+    }
 
-    public var motionEnabled = false
-    public var motionThreshold = 3.0
-    public var motionMaxSkipSeconds = 10.0
+    public struct Live: Sendable, Equatable {
+        public var path: String?
+        public var maxRate = 2.0
+        public var watchSeconds = 10.0
+    }
+
+    public var source = Source()
+    public var model = Model()
+    public var classify = Classify()
+    public var events = Events()
+    public var thermal = Thermal()
+    public var motion = Motion()
+    public var power = Power()
+    public var inbox = Inbox()
+    public var live = Live()
 
     public init() {}
 
     /// Where events can go (events.sink).
     public static let sinks = ["stdout", "jsonl", "journal"]
 
-    /// Every key the file may hold.
-    static let keys: Set<String> = [
-        "source.device", "source.replay", "source.replay_fps", "source.replay_loop", "source.width", "source.height",
-        "source.fps", "model.path", "model.head", "model.labels", "classify.threads", "classify.max_rate",
-        "classify.cpu_budget", "classify.top_k", "events.sink", "events.path", "events.threshold", "events.min_frames",
-        "events.window", "events.clear_frames", "events.hysteresis", "events.cooldown_seconds", "events.thresholds",
-        "events.ignore", "events.heartbeat_seconds", "thermal.root", "thermal.soft_c", "thermal.hard_c",
-        "thermal.hysteresis_c", "motion.enabled", "motion.threshold", "motion.max_skip_seconds", "power.board", "inbox.path", "inbox.uncertain_low", "inbox.uncertain_high",
-        "inbox.on_started", "inbox.min_interval_seconds", "inbox.max_megabytes", "live.path", "live.max_rate",
-        "live.watch_seconds",
+    /// One key of the file: its dotted name, and how its value is read into the settings.
+    struct Key {
+        let name: String
+        let read: (Reader, inout DaemonConfig) throws -> Void
+
+        static func text(_ name: String, _ field: WritableKeyPath<DaemonConfig, String>) -> Key {
+            Key(name: name) { reader, c in if let v = try reader.string(name) { c[keyPath: field] = v } }
+        }
+
+        /// Text whose absence (null) means "none".
+        static func optionalText(_ name: String, _ field: WritableKeyPath<DaemonConfig, String?>) -> Key {
+            Key(name: name) { reader, c in c[keyPath: field] = try reader.string(name) }
+        }
+
+        /// `orZero`: 0 is allowed too, with a meaning of its own.
+        static func number(_ name: String, _ field: WritableKeyPath<DaemonConfig, Double>, _ range: ClosedRange<Double>,
+                           orZero: Bool = false) -> Key {
+            Key(name: name) { reader, c in if let v = try reader.double(name, in: range, orZero: orZero) { c[keyPath: field] = v } }
+        }
+
+        static func whole(_ name: String, _ field: WritableKeyPath<DaemonConfig, Int>, _ range: ClosedRange<Int>) -> Key {
+            Key(name: name) { reader, c in if let v = try reader.int(name, in: range) { c[keyPath: field] = v } }
+        }
+
+        static func flag(_ name: String, _ field: WritableKeyPath<DaemonConfig, Bool>) -> Key {
+            Key(name: name) { reader, c in if let v = try reader.bool(name) { c[keyPath: field] = v } }
+        }
+
+        static func choice(_ name: String, _ field: WritableKeyPath<DaemonConfig, String>, _ options: [String]) -> Key {
+            Key(name: name) { reader, c in if let v = try reader.choice(name, options) { c[keyPath: field] = v } }
+        }
+
+        static func list(_ name: String, _ field: WritableKeyPath<DaemonConfig, [String]>) -> Key {
+            Key(name: name) { reader, c in if let v = try reader.strings(name) { c[keyPath: field] = v } }
+        }
+
+        static func scores(_ name: String, _ field: WritableKeyPath<DaemonConfig, [String: Double]>) -> Key {
+            Key(name: name) { reader, c in if let v = try reader.thresholds(name) { c[keyPath: field] = v } }
+        }
+    }
+
+    /// Every key the file may hold, in the file's order. Every number has a finite range that each
+    /// of its uses holds: seconds and rates become nanosecond sleeps, megabytes a byte count, frame
+    /// rates a V4L2 integer.
+    static let table: [Key] = [
+        .text("source.device", \.source.device),
+        .optionalText("source.replay", \.source.replay),
+        // 0 replays every picture as fast as it is classified; otherwise a rate whose period the timers hold.
+        .number("source.replay_fps", \.source.replayFPS, 0.01...1000, orZero: true),
+        .flag("source.replay_loop", \.source.replayLoop),
+        .whole("source.width", \.source.width, 16...8192),
+        .whole("source.height", \.source.height, 16...8192),
+        .number("source.fps", \.source.fps, 1...1000),
+        .text("model.path", \.model.path),
+        .optionalText("model.head", \.model.head),
+        .optionalText("model.labels", \.model.labels),
+        .whole("classify.threads", \.classify.threads, 1...64),
+        .number("classify.max_rate", \.classify.maxRate, 0.0001...1000),
+        .number("classify.cpu_budget", \.classify.cpuBudget, 0.01...1024),
+        .whole("classify.top_k", \.classify.topK, 1...100),
+        .choice("events.sink", \.events.sink, sinks),
+        .text("events.path", \.events.path),
+        .number("events.threshold", \.events.threshold, 0...1),
+        .whole("events.min_frames", \.events.minFrames, 1...1000),
+        .whole("events.window", \.events.window, 1...1000),
+        .whole("events.clear_frames", \.events.clearFrames, 1...1000),
+        .number("events.hysteresis", \.events.hysteresis, 0...1),
+        .number("events.cooldown_seconds", \.events.cooldownSeconds, 0...86400),
+        .scores("events.thresholds", \.events.thresholds),
+        .list("events.ignore", \.events.ignore),
+        .number("events.heartbeat_seconds", \.events.heartbeatSeconds, 0.01...86400),
+        .text("thermal.root", \.thermal.root),
+        .number("thermal.soft_c", \.thermal.softC, 20...150),
+        .number("thermal.hard_c", \.thermal.hardC, 20...150),
+        .number("thermal.hysteresis_c", \.thermal.hysteresisC, 0...50),
+        .flag("motion.enabled", \.motion.enabled),
+        .number("motion.threshold", \.motion.threshold, 0...255),
+        .number("motion.max_skip_seconds", \.motion.maxSkipSeconds, 0.01...86400),
+        .optionalText("power.board", \.power.board),
+        .optionalText("inbox.path", \.inbox.path),
+        .number("inbox.uncertain_low", \.inbox.uncertainLow, 0...1),
+        .number("inbox.uncertain_high", \.inbox.uncertainHigh, 0...1),
+        .flag("inbox.on_started", \.inbox.onStarted),
+        .number("inbox.min_interval_seconds", \.inbox.minIntervalSeconds, 0...86400),
+        .number("inbox.max_megabytes", \.inbox.maxMegabytes, 0.001...10_000_000),
+        .optionalText("live.path", \.live.path),
+        .number("live.max_rate", \.live.maxRate, 0.1...10),
+        .number("live.watch_seconds", \.live.watchSeconds, 1...3600),
     ]
+
+    /// Every key the file may hold.
+    static let keys = Set(table.map(\.name))
 
     /// Reads `file` (nil: defaults only), then the environment's overrides, and validates the result.
     public static func load(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> DaemonConfig {
@@ -86,65 +197,21 @@ public struct DaemonConfig: Sendable, Equatable {
         let name = file ?? "defaults"
         let reader = Reader(values: values, file: name)
         var c = DaemonConfig()
-        c.sourceDevice = try reader.string("source.device") ?? c.sourceDevice
-        c.sourceReplay = try reader.string("source.replay")
-        // 0 replays every picture as fast as it is classified; otherwise a rate whose period the timers hold.
-        c.sourceReplayFPS = try reader.double("source.replay_fps", in: 0.01...1000, orZero: true) ?? c.sourceReplayFPS
-        c.sourceReplayLoop = try reader.bool("source.replay_loop") ?? c.sourceReplayLoop
-        c.sourceWidth = try reader.int("source.width", in: 16...8192) ?? c.sourceWidth
-        c.sourceHeight = try reader.int("source.height", in: 16...8192) ?? c.sourceHeight
-        c.sourceFPS = try reader.double("source.fps", in: 1...1000) ?? c.sourceFPS
-        c.model = try reader.string("model.path") ?? c.model
-        c.modelHead = try reader.string("model.head")
-        c.modelLabels = try reader.string("model.labels")
-        c.threads = try reader.int("classify.threads", in: 1...64) ?? c.threads
-        c.maxRate = try reader.double("classify.max_rate", in: 0.0001...1000) ?? c.maxRate
-        c.cpuBudget = try reader.double("classify.cpu_budget", in: 0.01...1024) ?? c.cpuBudget
-        c.topK = try reader.int("classify.top_k", in: 1...100) ?? c.topK
-        c.eventsSink = try reader.choice("events.sink", sinks) ?? c.eventsSink
-        c.eventsPath = try reader.string("events.path") ?? c.eventsPath
-        c.threshold = try reader.double("events.threshold", in: 0...1) ?? c.threshold
-        c.minFrames = try reader.int("events.min_frames", in: 1...1000) ?? c.minFrames
-        c.window = try reader.int("events.window", in: 1...1000) ?? c.window
-        c.clearFrames = try reader.int("events.clear_frames", in: 1...1000) ?? c.clearFrames
-        c.hysteresis = try reader.double("events.hysteresis", in: 0...1) ?? c.hysteresis
-        c.cooldownSeconds = try reader.double("events.cooldown_seconds", in: 0...86400) ?? c.cooldownSeconds
-        c.thresholds = try reader.thresholds("events.thresholds") ?? c.thresholds
-        c.ignore = try reader.strings("events.ignore") ?? c.ignore
-        c.heartbeatSeconds = try reader.double("events.heartbeat_seconds", in: 0.01...86400) ?? c.heartbeatSeconds
-        c.thermalRoot = try reader.string("thermal.root") ?? c.thermalRoot
-        c.thermalSoft = try reader.double("thermal.soft_c", in: 20...150) ?? c.thermalSoft
-        c.thermalHard = try reader.double("thermal.hard_c", in: 20...150) ?? c.thermalHard
-        c.thermalHysteresis = try reader.double("thermal.hysteresis_c", in: 0...50) ?? c.thermalHysteresis
-        c.powerBoard = try reader.string("power.board")
-        c.inboxPath = try reader.string("inbox.path")
-        c.inboxUncertainLow = try reader.double("inbox.uncertain_low", in: 0...1) ?? c.inboxUncertainLow
-        c.inboxUncertainHigh = try reader.double("inbox.uncertain_high", in: 0...1) ?? c.inboxUncertainHigh
-        c.inboxOnStarted = try reader.bool("inbox.on_started") ?? c.inboxOnStarted
-        c.inboxMinIntervalSeconds = try reader.double("inbox.min_interval_seconds", in: 0...86400) ?? c.inboxMinIntervalSeconds
-        c.inboxMaxMegabytes = try reader.double("inbox.max_megabytes", in: 0.001...10_000_000) ?? c.inboxMaxMegabytes
-        guard c.inboxUncertainHigh >= c.inboxUncertainLow else {
-            throw ConfigError("\(name): inbox.uncertain_high (\(c.inboxUncertainHigh)) must be at least inbox.uncertain_low (\(c.inboxUncertainLow))")
+        for key in table { try key.read(reader, &c) }
+        guard c.inbox.uncertainHigh >= c.inbox.uncertainLow else {
+            throw ConfigError("\(name): inbox.uncertain_high (\(c.inbox.uncertainHigh)) must be at least inbox.uncertain_low (\(c.inbox.uncertainLow))")
         }
-        c.livePath = try reader.string("live.path")
-        c.liveMaxRate = try reader.double("live.max_rate", in: 0.1...10) ?? c.liveMaxRate
-        c.liveWatchSeconds = try reader.double("live.watch_seconds", in: 1...3600) ?? c.liveWatchSeconds
-        c.motionEnabled = try reader.bool("motion.enabled") ?? c.motionEnabled
-        c.motionThreshold = try reader.double("motion.threshold", in: 0...255) ?? c.motionThreshold
-        c.motionMaxSkipSeconds = try reader.double("motion.max_skip_seconds", in: 0.01...86400) ?? c.motionMaxSkipSeconds
-        guard c.thermalHard > c.thermalSoft else {
-            throw ConfigError("\(name): thermal.hard_c (\(c.thermalHard)) must be above thermal.soft_c (\(c.thermalSoft))")
+        guard c.thermal.hardC > c.thermal.softC else {
+            throw ConfigError("\(name): thermal.hard_c (\(c.thermal.hardC)) must be above thermal.soft_c (\(c.thermal.softC))")
         }
-        guard c.window >= c.minFrames else {
-            throw ConfigError("\(name): events.window (\(c.window)) must be at least events.min_frames (\(c.minFrames))")
+        guard c.events.window >= c.events.minFrames else {
+            throw ConfigError("\(name): events.window (\(c.events.window)) must be at least events.min_frames (\(c.events.minFrames))")
         }
         return c
     }
 
     /// Typed access to the flattened values, with errors that name file and key (also board profiles'
     /// and other programs' settings files, such as `lookout mqtt`'s).
-    /// Every number has a finite range that each of its uses holds: seconds and rates become
-    /// nanosecond sleeps, megabytes a byte count, frame rates a V4L2 integer.
     public struct Reader {
         let values: [String: Node]
         let file: String

@@ -1,6 +1,6 @@
 import Foundation
-import LookoutClock
 import LookoutImaging
+import LookoutClock
 
 /// A captured frame, kept raw: its grey thumbnail (for the motion gate) and the model's input are
 /// made only when asked. Most camera frames are replaced by newer ones before either is needed,
@@ -21,8 +21,8 @@ public struct Frame: Sendable {
 
     /// A frame the source got but cannot use (a camera's short or malformed buffer): looking at it
     /// throws `error`, so the pipeline logs it and counts it as dropped, as one that does not decode.
-    public static func unusable(number: UInt64, error: Error) -> Frame {
-        Frame(number: number, capturedAt: monotonicSeconds(), wallClock: Date(), thumbnail: { throw error }, image: { _ in throw error })
+    public static func unusable(number: UInt64, capturedAt: Double, error: Error) -> Frame {
+        Frame(number: number, capturedAt: capturedAt, wallClock: Date(), thumbnail: { throw error }, image: { _ in throw error })
     }
 
     /// A 32×32 grey thumbnail of the whole frame (`MotionGate.side`).
@@ -36,15 +36,9 @@ public struct Frame: Sendable {
 public protocol FrameSource: Sendable {
     /// Names the source in events and logs (a device path, a folder).
     var name: String { get }
-    /// Frames in capture order; finishes when the source has no more. Frames come raw (a camera's
-    /// buffer, a picture's bytes) and become the model's input only when classified, framed as the
-    /// model and head of that moment want (a reload may change both).
-    func frames() -> AsyncThrowingStream<Frame, Error>
-    /// True when the source makes a frame only when the next one is asked for (a replay at
-    /// `replay_fps: 0`): then every frame is classified, none dropped, whatever the machine's speed.
-    var everyFrame: Bool { get }
-}
-
-extension FrameSource {
-    public var everyFrame: Bool { false }
+    /// Hands frames over to `slot` in capture order until the source has no more (then returns),
+    /// the slot is closed or the task cancelled. Frames come raw (a camera's buffer, a picture's
+    /// bytes) and become the model's input only when classified, framed as the model and head of
+    /// that moment want (a reload may change both). Capture times come from `clock`.
+    func capture(into slot: FrameSlot, clock: TimeSource) async throws
 }

@@ -1,6 +1,7 @@
 import Foundation
 import LookoutClock
 import LookoutDigest
+import LookoutEvents
 import LookoutImaging
 import LookoutLog
 import LookoutFiles
@@ -40,6 +41,8 @@ public final class Inbox: @unchecked Sendable {
 
     public let settings: Settings
     let logger: Logger
+    // `used`, `lastSaved` and `blocked` are guarded by `lock`: a save runs whole under it.
+    private let lock = NSLock()
     private var used: Int
     private var lastSaved = -Double.infinity
     private var blocked: (reason: String, retryAt: Double)?
@@ -59,6 +62,11 @@ public final class Inbox: @unchecked Sendable {
     /// Saves the snapshot and its sidecar (each stop and each recovery is logged once).
     public func save(_ image: RGBImage, reason: Reason, top: [(label: String, score: Float)], frame: UInt64,
                      capturedAt: Date, context: EventContext, now: Double = monotonicSeconds()) -> Outcome {
+        lock.withLock { saveLocked(image, reason: reason, top: top, frame: frame, capturedAt: capturedAt, context: context, now: now) }
+    }
+
+    private func saveLocked(_ image: RGBImage, reason: Reason, top: [(label: String, score: Float)], frame: UInt64,
+                            capturedAt: Date, context: EventContext, now: Double) -> Outcome {
         guard now - lastSaved >= settings.minIntervalSeconds else { return .rateLimited }
         guard let label = top.first?.label else { return .skipped }
         if let blocked {

@@ -58,7 +58,7 @@ public struct JournalSink: EventSink {
         case .heartbeat(_, _, _, _, _, _, _, _, _, _, _, _, _, let stalled, _, _): stalled ? "4" : "7"
         }
         var fields: [(name: String, value: String)] = [
-            ("MESSAGE", event.sentence(camera: context.camera)), ("MESSAGE_ID", EventSchema.messageIDs[event.kind]!),
+            ("MESSAGE", event.sentence(camera: context.camera)), ("MESSAGE_ID", EventSchema.messageIDs[event.kind.rawValue]!),
             ("PRIORITY", priority), ("SYSLOG_IDENTIFIER", "lookoutd"),
         ]
         for key in record.keys.sorted() {

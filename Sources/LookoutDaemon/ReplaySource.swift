@@ -1,7 +1,7 @@
 import Foundation
-import LookoutClock
 import LookoutFiles
 import LookoutImaging
+import LookoutClock
 
 /// Replays a folder's JPEG and PNG images (sorted by name) at `fps`, as a camera without one, or
 /// at fps 0 each as soon as the previous one is classified (to see what a recording would give).
@@ -22,60 +22,51 @@ public struct ReplaySource: FrameSource {
         (self.folder, self.fps, self.loop, self.onSkip) = (folder, fps, loop, onSkip)
     }
 
-    public func frames() -> AsyncThrowingStream<Frame, Error> {
+    public func capture(into slot: FrameSlot, clock: TimeSource) async throws {
+        var replay = try Replay(source: self, clock: clock)
         if everyFrame {
             // Pulled: the next picture is read only when the pipeline asks for it.
-            var replay: Replay?
-            return AsyncThrowingStream(unfolding: { () throws -> Frame? in
-                if replay == nil { replay = try Replay(source: self) }
-                var skippedInARow = 0
-                while true {
-                    switch replay!.next() {
-                    case .frame(let frame): return frame
-                    case .end: return nil
-                    case .skipped:
-                        skippedInARow += 1
-                        if skippedInARow >= replay!.files.count {
-                            throw ConfigError("\(folder.path): none of its pictures can be read")
-                        }
+            var skippedInARow = 0
+            while !slot.isClosed, !Task.isCancelled {
+                if skippedInARow == 0 { await slot.demand() }
+                switch replay.next() {
+                case .frame(let frame):
+                    skippedInARow = 0
+                    slot.put(frame)
+                case .end: return
+                case .skipped:
+                    skippedInARow += 1
+                    if skippedInARow >= replay.files.count {
+                        throw ConfigError("\(folder.path): none of its pictures can be read")
                     }
-                }
-            })
-        }
-        return AsyncThrowingStream { continuation in
-            let task = Task {
-                do {
-                    // One picture a tick: a bad one costs its tick, as a camera's bad frame would.
-                    var replay = try Replay(source: self)
-                    var due = monotonicSeconds()
-                    while !Task.isCancelled {
-                        let wait = due - monotonicSeconds()
-                        if wait > 0 { try? await Task.sleep(nanoseconds: UInt64(wait * 1e9)) }
-                        due += 1 / fps
-                        switch replay.next() {
-                        case .frame(let frame): continuation.yield(frame)
-                        case .skipped: continue
-                        case .end: continuation.finish(); return
-                        }
-                    }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
                 }
             }
-            continuation.onTermination = { _ in task.cancel() }
+            return
+        }
+        // One picture a tick: a bad one costs its tick, as a camera's bad frame would.
+        var due = clock.monotonicSeconds()
+        while !slot.isClosed {
+            let wait = due - clock.monotonicSeconds()
+            if wait > 0 { try await clock.sleep(seconds: wait) }
+            due += 1 / fps
+            switch replay.next() {
+            case .frame(let frame): slot.put(frame)
+            case .skipped: continue
+            case .end: return
+            }
         }
     }
 
     /// The folder's pictures in order, once or looped, as frames.
     private struct Replay {
         let source: ReplaySource
+        let clock: TimeSource
         let files: [String]
         var position = 0
         var number: UInt64 = 0
 
-        init(source: ReplaySource) throws {
-            self.source = source
+        init(source: ReplaySource, clock: TimeSource) throws {
+            (self.source, self.clock) = (source, clock)
             files = ((try? FileManager.default.contentsOfDirectory(atPath: source.folder.path)) ?? [])
                 .filter { ["jpg", "jpeg", "png"].contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
             guard !files.isEmpty else { throw ConfigError("\(source.folder.path): no JPEG or PNG images to replay") }
@@ -91,7 +82,7 @@ public struct ReplaySource: FrameSource {
             }
             let path = source.folder.appendingPathComponent(files[position]).path
             position += 1
-            let captured = monotonicSeconds(), wall = Date()
+            let captured = clock.monotonicSeconds(), wall = Date()
             do {
                 // As an MJPEG camera's frames: the bytes now, decoded only when looked at (the
                 // motion gate's thumbnail at the smallest DCT scale), so a picture that does not

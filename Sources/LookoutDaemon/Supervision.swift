@@ -41,11 +41,11 @@ public struct Supervisor: Service {
 public struct ReloadService: Service {
     let notifier: Notifier
     let logger: Logger
-    let reload: @Sendable () throws -> String
+    let reload: @Sendable () async throws -> String
 
     /// `reload` loads, checks and swaps in the new settings, returning what changed; a throw
     /// leaves the running ones in place.
-    public init(notifier: Notifier, logger: Logger, reload: @escaping @Sendable () throws -> String) {
+    public init(notifier: Notifier, logger: Logger, reload: @escaping @Sendable () async throws -> String) {
         (self.notifier, self.logger, self.reload) = (notifier, logger, reload)
     }
 
@@ -54,7 +54,7 @@ public struct ReloadService: Service {
             notifier.reloading()
             let started = monotonicSeconds()
             do {
-                let summary = try reload()
+                let summary = try await reload()
                 logger.notice("reloaded in \(String(format: "%.0f", (monotonicSeconds() - started) * 1000)) ms: \(summary)",
                               metadata: ["message_id": "\(EventSchema.messageIDs["reload"]!)"])
             } catch {

@@ -1,4 +1,5 @@
 import Foundation
+import LookoutLog
 
 /// The board's temperature: the hottest of `ROOT/thermal_zone*/temp` (millidegrees Celsius, as
 /// Linux's thermal sysfs gives it). The root is configurable so tests use a folder of their own.
@@ -74,6 +75,37 @@ public struct ThermalGovernor: Sendable, Equatable {
         case .slowed:
             let t = min(max(t ?? soft, soft), hard)
             return 1 + 3 * (t - soft) / max(hard - soft, 0.001)
+        }
+    }
+}
+
+/// The thermal stage of the daemon loop: reads the hottest zone every 2 s, gives the stretch its
+/// governor decides (∞: paused), and says each change of state once.
+struct ThermalSampler {
+    var zones: ThermalZones
+    var governor: ThermalGovernor
+    private(set) var temperature: Double?
+    private(set) var stretch = 1.0
+    private var lastRead = -Double.infinity
+
+    init(zones: ThermalZones, governor: ThermalGovernor) { (self.zones, self.governor) = (zones, governor) }
+
+    /// New settings from a reload; the state (a pause) carries over.
+    mutating func replace(zones: ThermalZones, governor: ThermalGovernor) {
+        let previous = self.governor
+        (self.zones, self.governor) = (zones, governor)
+        self.governor.carryState(from: previous)
+    }
+
+    /// Reads the zones when 2 s have passed since the last reading.
+    mutating func sample(now: Double, logger: Logger) {
+        guard now - lastRead >= 2 else { return }
+        lastRead = now
+        temperature = zones.hottest()
+        let before = governor.state
+        stretch = governor.update(temperature)
+        if let temperature, let change = governor.change(from: before, celsius: temperature, stretch: stretch) {
+            logger.log(level: governor.state == .normal ? .notice : .warning, "\(change)")
         }
     }
 }

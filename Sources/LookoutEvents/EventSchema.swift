@@ -7,23 +7,25 @@ import Foundation
 public enum EventSchema {
     /// One fixed MESSAGE_ID per kind of entry, explained by Logs/lookout.catalog.
     public static let messageIDs: [String: String] = [
-        "started": "3baffa2e59ee4d31a0910cd162728a27",
-        "ended": "42ad51b7b2714caeaeedc7d98c011449",
-        "heartbeat": "42195182839848ebb609b8e875a46b1a",
+        EventKind.started.rawValue: "3baffa2e59ee4d31a0910cd162728a27",
+        EventKind.ended.rawValue: "42ad51b7b2714caeaeedc7d98c011449",
+        EventKind.heartbeat.rawValue: "42195182839848ebb609b8e875a46b1a",
         "camera": "1f03d94dd62447e181fde26acfa73057",
         "reload": "a03312dd418241d7b27326cd00f194af",
     ]
 
     /// Keys whose values stay text when read back, even when they look like numbers (a label "7").
-    static let textKeys: Set<String> = ["event", "camera", "label", "last_label", "captured_at", "model_sha256", "head", "snapshot", "thermal", "camera_state"]
+    static let textKeys = Set(EventKey.allCases.filter(\.isText).map(\.rawValue))
 
     public static func journalName(_ key: String) -> String {
-        key == "top" ? "LOOKOUT_TOPK" : "LOOKOUT_" + key.uppercased()
+        key == EventKey.top.rawValue ? "LOOKOUT_TOPK" : "LOOKOUT_" + key.uppercased()
     }
+
+    public static func journalName(_ key: EventKey) -> String { journalName(key.rawValue) }
 
     public static func key(journalName name: String) -> String? {
         guard name.hasPrefix("LOOKOUT_") else { return nil }
-        return name == "LOOKOUT_TOPK" ? "top" : name.dropFirst("LOOKOUT_".count).lowercased()
+        return name == "LOOKOUT_TOPK" ? EventKey.top.rawValue : name.dropFirst("LOOKOUT_".count).lowercased()
     }
 
     /// A field's value as journald stores it: text as is, numbers in Swift's shortest exact form,

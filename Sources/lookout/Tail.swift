@@ -74,10 +74,10 @@ struct Tail: ParsableCommand {
         let trusted = TrustedWriter.standard(foreground: exe)
         let reader = try JournalReader(directory: directory)
         try reader.match("SYSLOG_IDENTIFIER", "lookoutd")
-        for kind in ["started", "ended"] + (heartbeats ? ["heartbeat"] : []) {
-            try reader.match(EventSchema.journalName("event"), kind)
+        for kind in [EventKind.started, .ended] + (heartbeats ? [.heartbeat] : []) {
+            try reader.match(EventSchema.journalName(.event), kind.rawValue)
         }
-        if let label { try reader.match(EventSchema.journalName("label"), label) }
+        if let label { try reader.match(EventSchema.journalName(.label), label) }
         try reader.seek(since: since.flatMap { Self.parseTime($0) })
         let colour = !json && isatty(STDOUT_FILENO) == 1
         let time = DateFormatter()
@@ -98,26 +98,26 @@ struct Tail: ParsableCommand {
                 // Another machine's journal (a fleet's, collected by systemd-journal-remote): say whose.
                 let host = directory == nil ? "" : "\(printable(fields["_HOSTNAME"] ?? "?"))  "
                 let line = "\(time.string(from: date))  \(host)\(printable(fields["MESSAGE"] ?? ""))"
-                print(colour ? Self.paint(line, event: record["event"] as? String) : line)
+                print(colour ? Self.paint(line, event: (record[.event] as? String).flatMap(EventKind.init)) : line)
             }
             fflush(stdout)
         }
     }
 
     func keep(_ record: [String: Any]) -> Bool {
-        if let camera, let recorded = record["camera"] as? String,
+        if let camera, let recorded = record[.camera] as? String,
            recorded != camera, (recorded as NSString).lastPathComponent != camera { return false }
-        if let minConfidence, record["event"] as? String == "started",
-           ((record["confidence"] as? NSNumber)?.doubleValue ?? 0) < minConfidence { return false }
+        if let minConfidence, record[.event] as? String == EventKind.started.rawValue,
+           ((record[.confidence] as? NSNumber)?.doubleValue ?? 0) < minConfidence { return false }
         return true
     }
 
     /// Started in bold green, ended in plain, heartbeats dimmed.
-    static func paint(_ line: String, event: String?) -> String {
+    static func paint(_ line: String, event: EventKind?) -> String {
         switch event {
-        case "started": "\u{1B}[1;32m\(line)\u{1B}[0m"
-        case "heartbeat": "\u{1B}[2m\(line)\u{1B}[0m"
-        default: line
+        case .started: "\u{1B}[1;32m\(line)\u{1B}[0m"
+        case .heartbeat: "\u{1B}[2m\(line)\u{1B}[0m"
+        case .ended, nil: line
         }
     }
 }

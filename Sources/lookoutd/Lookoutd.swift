@@ -47,15 +47,15 @@ struct Lookoutd: ParsableCommand {
         if let source {
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory), isDirectory.boolValue {
-                settings.sourceReplay = source
+                settings.source.replay = source
             } else {
-                settings.sourceDevice = source
-                settings.sourceReplay = nil
+                settings.source.device = source
+                settings.source.replay = nil
             }
         }
-        if let model { settings.model = model }
-        if let head { settings.modelHead = head }
-        if let events { settings.eventsSink = events }
+        if let model { settings.model.path = model }
+        if let head { settings.model.head = head }
+        if let events { settings.events.sink = events }
         return settings
     }
 
@@ -88,50 +88,49 @@ struct Lookoutd: ParsableCommand {
         let settings = try settings()
         let journal = JournalHealth()
         let logger = Logger(label: "lookoutd",
-                            handler: settings.eventsSink == "journal" ? JournalLogHandler(health: journal) : StandardErrorLogHandler())
+                            handler: settings.events.sink == "journal" ? JournalLogHandler(health: journal) : StandardErrorLogHandler())
         let notifier = Notifier()
-        let pipeline = try Pipeline.load(settings, logger: logger)
         let ready = Once { notifier.ready() }
 
         let liveness = Liveness()
         let frameSource: FrameSource
-        if let replay = settings.sourceReplay {
-            frameSource = try ReplaySource(folder: URL(fileURLWithPath: replay), fps: settings.sourceReplayFPS,
-                                           loop: settings.sourceReplayLoop) { logger.warning("replay: skipped \($0)") }
-            ready.run()
+        if let replay = settings.source.replay {
+            frameSource = try ReplaySource(folder: URL(fileURLWithPath: replay), fps: settings.source.replayFPS,
+                                           loop: settings.source.replayLoop) { logger.warning("replay: skipped \($0)") }
         } else {
             let cameraID = EventSchema.messageIDs["camera"]!
             frameSource = CameraSource(
-                device: settings.sourceDevice, width: settings.sourceWidth, height: settings.sourceHeight,
-                fps: Int(settings.sourceFPS.rounded()),
+                device: settings.source.device, width: settings.source.width, height: settings.source.height,
+                fps: Int(settings.source.fps.rounded()),
                 onState: { state, streaming in
                     liveness.source(away: !streaming)
                     logger.log(level: streaming ? .notice : .warning, "camera \(state)",
-                               metadata: ["message_id": "\(cameraID)", "camera": "\(settings.sourceDevice)",
-                                          "camera_state": "\(state)", "streaming": "\(streaming)"])
+                               metadata: ["message_id": "\(cameraID)", EventKey.camera.rawValue: "\(settings.source.device)",
+                                          EventKey.cameraState.rawValue: "\(state)", EventKey.streaming.rawValue: "\(streaming)"])
                     // Ready once the camera streams, or is known to be absent and being waited for.
                     ready.run()
                 })
         }
-        let sink: EventSink = switch settings.eventsSink {
+        let sink: EventSink = switch settings.events.sink {
         case "journal": JournalSink(health: journal)
-        case "jsonl": try JSONLinesSink(path: settings.eventsPath)
+        case "jsonl": try JSONLinesSink(path: settings.events.path)
         default: JSONLinesSink(handle: .standardOutput)
         }
-        let service = LookoutService(source: frameSource, sink: sink, pipeline: pipeline, liveness: liveness, logger: logger)
-
+        let service = LookoutService(source: frameSource, sink: sink, liveness: liveness, logger: logger)
         let running = settings.sourceName
+        let pipeline = try await service.load(settings, camera: running)
+        // A replay is ready once its model is; a camera once it streams or is known to be absent.
+        if settings.source.replay != nil { ready.run() }
+
         let reload = ReloadService(notifier: notifier, logger: logger) { [self] in
             let new = try self.settings()
-            var next = try Pipeline.load(new, logger: logger)
-            next.context.camera = running
-            service.reconfigure(next)
+            let next = try await service.load(new, camera: running)
             let sourceNote = new.sourceName == running ? "" : "; the source change to \(new.sourceName) takes effect at restart"
-            return "model \(next.context.modelSHA256.prefix(12)), head \(new.modelHead ?? "none"), "
-                + "\(next.classifier.labels.count) labels\(sourceNote)"
+            return "model \(next.context.modelSHA256.prefix(12)), head \(new.model.head ?? "none"), "
+                + "\(next.model.labelCount) labels\(sourceNote)"
         }
         let power = pipeline.board.map { "; power estimated for \($0.summary)" } ?? ""
-        logger.info("lookoutd: \(settings.model) on \(frameSource.name), events to \(settings.eventsSink)\(power)")
+        logger.info("lookoutd: \(settings.model.path) on \(frameSource.name), events to \(settings.events.sink)\(power)")
         let group = ServiceGroup([
             .init(service, endsGroup: true),
             .init(Supervisor(notifier: notifier, pipeline: service)),

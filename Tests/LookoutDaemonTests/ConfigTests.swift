@@ -11,32 +11,34 @@ final class ConfigTests: XCTestCase {
         return url.path
     }
 
-    /// The shipped file documents the defaults: loading it changes nothing.
-    func testShippedConfigIsTheDefaults() throws {
+    /// The shipped file is the key table written out: every key of `DaemonConfig.table` is in it,
+    /// nothing else (an unknown key would be refused), and each with the table's default (loading
+    /// it changes nothing).
+    func testShippedConfigIsTheKeyTableWithItsDefaults() throws {
         let shipped = Fixtures.packageRoot.appendingPathComponent("Config/lookout.yaml").path
+        let values = try ConfigFile.values(file: shipped, keys: DaemonConfig.keys, environmentPrefix: "LOOKOUT_", environment: [:])
+        XCTAssertEqual(Set(values.keys), Set(DaemonConfig.table.map(\.name)), "keys in the file and in the table")
+        XCTAssertEqual(DaemonConfig.table.count, DaemonConfig.keys.count, "each key once in the table")
         XCTAssertEqual(try DaemonConfig.load(file: shipped, environment: [:]), DaemonConfig())
-        // …and documents every key there is.
-        let text = try String(contentsOfFile: shipped, encoding: .utf8)
-        for key in DaemonConfig.keys { XCTAssertTrue(text.contains("\(key.split(separator: ".").last!):"), key) }
     }
 
     func testValuesAndEnvironmentOverrides() throws {
         let file = try write("classify:\n  max_rate: 2\n  cpu_budget: 0.25\nevents:\n  thresholds: {person: 0.8}\n  ignore: []\n")
         let c = try DaemonConfig.load(file: file, environment: ["LOOKOUT_CLASSIFY_MAX_RATE": "7.5", "LOOKOUT_EVENTS_IGNORE": "[background, cat]"])
-        XCTAssertEqual(c.maxRate, 7.5, "the environment wins over the file")
-        XCTAssertEqual(c.cpuBudget, 0.25)
-        XCTAssertEqual(c.thresholds, ["person": 0.8])
-        XCTAssertEqual(c.ignore, ["background", "cat"])
+        XCTAssertEqual(c.classify.maxRate, 7.5, "the environment wins over the file")
+        XCTAssertEqual(c.classify.cpuBudget, 0.25)
+        XCTAssertEqual(c.events.thresholds, ["person": 0.8])
+        XCTAssertEqual(c.events.ignore, ["background", "cat"])
         let extras = try DaemonConfig.load(file: nil, environment: [
             "LOOKOUT_THERMAL_ROOT": "/tmp/zones", "LOOKOUT_THERMAL_HARD_C": "90", "LOOKOUT_MOTION_ENABLED": "true",
             "LOOKOUT_POWER_BOARD": "raspberry-pi-4b", "LOOKOUT_INBOX_PATH": "/tmp/inbox", "LOOKOUT_INBOX_ON_STARTED": "false",
         ])
-        XCTAssertEqual(extras.thermalRoot, "/tmp/zones")
-        XCTAssertEqual(extras.thermalHard, 90)
-        XCTAssertTrue(extras.motionEnabled)
-        XCTAssertEqual(extras.powerBoard, "raspberry-pi-4b")
-        XCTAssertEqual(extras.inboxPath, "/tmp/inbox")
-        XCTAssertFalse(extras.inboxOnStarted)
+        XCTAssertEqual(extras.thermal.root, "/tmp/zones")
+        XCTAssertEqual(extras.thermal.hardC, 90)
+        XCTAssertTrue(extras.motion.enabled)
+        XCTAssertEqual(extras.power.board, "raspberry-pi-4b")
+        XCTAssertEqual(extras.inbox.path, "/tmp/inbox")
+        XCTAssertFalse(extras.inbox.onStarted)
     }
 
     func testErrorsNameFileAndKey() throws {
@@ -88,13 +90,13 @@ final class ConfigTests: XCTestCase {
         // The extremes each use must hold: the slowest pace and smallest budget as a sleep in
         // nanoseconds, the largest inbox in bytes, the fastest camera as a V4L2 rate.
         let slowest = try DaemonConfig.load(file: try write("classify: {max_rate: 0.0001, cpu_budget: 0.01}\n"), environment: [:])
-        let wait = Pacer(maxRate: slowest.maxRate, cpuBudget: slowest.cpuBudget).delay(startedAt: 0, cpu: 60, now: 0, stretch: 4)
+        let wait = Pacer(maxRate: slowest.classify.maxRate, cpuBudget: slowest.classify.cpuBudget).delay(startedAt: 0, cpu: 60, now: 0, stretch: 4)
         XCTAssertNotNil(UInt64(exactly: (wait * 1e9).rounded()))
         let largest = try DaemonConfig.load(file: nil, environment: ["LOOKOUT_INBOX_MAX_MEGABYTES": "10000000", "LOOKOUT_SOURCE_FPS": "1000",
                                                                      "LOOKOUT_SOURCE_REPLAY_FPS": "0.01"])
-        XCTAssertNotNil(Int(exactly: largest.inboxMaxMegabytes * 1_000_000))
-        XCTAssertNotNil(UInt32(exactly: largest.sourceFPS.rounded()))
-        XCTAssertNotNil(UInt64(exactly: (1 / largest.sourceReplayFPS * 1e9).rounded()))
+        XCTAssertNotNil(Int(exactly: largest.inbox.maxMegabytes * 1_000_000))
+        XCTAssertNotNil(UInt32(exactly: largest.source.fps.rounded()))
+        XCTAssertNotNil(UInt64(exactly: (1 / largest.source.replayFPS * 1e9).rounded()))
     }
 
     /// Found by the config fuzz target (FUZZING.md): an empty file leaked 4 kB per load (Foundation's

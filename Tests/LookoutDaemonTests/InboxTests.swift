@@ -1,5 +1,6 @@
 import Foundation
 import LookoutDaemon
+import LookoutEvents
 import LookoutImaging
 import LookoutTestSupport
 import LookoutLog

@@ -47,7 +47,7 @@ final class LiveFrameTests: XCTestCase {
 
     func testSettingsHaveRanges() throws {
         let defaults = try DaemonConfig.load(file: nil, environment: [:])
-        XCTAssertEqual([defaults.livePath == nil ? 0 : 1, defaults.liveMaxRate, defaults.liveWatchSeconds], [0, 2, 10])
+        XCTAssertEqual([defaults.live.path == nil ? 0 : 1, defaults.live.maxRate, defaults.live.watchSeconds], [0, 2, 10])
         for (key, value) in [("LOOKOUT_LIVE_MAX_RATE", "11"), ("LOOKOUT_LIVE_WATCH_SECONDS", "0")] {
             XCTAssertThrowsError(try DaemonConfig.load(file: nil, environment: [key: value])) { error in
                 XCTAssertTrue("\(error)".contains(key.dropFirst(8).lowercased().replacingOccurrences(of: "live_", with: "live.")), "\(error)")
