@@ -11,6 +11,8 @@ public struct RetrainOptions: Sendable {
     public var augment = false
     public var preprocessing = Preprocessing.retrainDefault
     public var threads = ProcessInfo.processInfo.activeProcessorCount
+    /// New embeddings between two saves of the cache (what a killed run can lose at most).
+    public var checkpointEvery = 1000
     public var seed: UInt64 = 0
     public var regression = SoftmaxRegression.Settings()
 
@@ -76,7 +78,8 @@ public enum Retrainer {
         progress.begin("embedding", total: dataset.images.count)
         let extracted = try extractor.run(dataset.images.map(\.path),
                                           views: { dataset.images[$0].isValidation ? [.plain] : trainViews },
-                                          progress: { done, _ in progress.update(done) })
+                                          progress: { done, _ in progress.update(done) },
+                                          checkpointEvery: o.checkpointEvery)
         progress.end()
         lap("embed")
 

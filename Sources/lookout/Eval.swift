@@ -35,7 +35,8 @@ struct Eval: ParsableCommand {
                                                cacheDirectory: common.cacheDirectory)
         let progress = TerminalProgress()
         progress.begin("embedding", total: known.count)
-        let result = try extractor.run(known.map(\.element.path), views: { _ in [.plain] }, progress: { done, _ in progress.update(done) })
+        let result = try extractor.run(known.map(\.element.path), views: { _ in [.plain] }, progress: { done, _ in progress.update(done) },
+                                       checkpointEvery: common.checkpointEvery)
         progress.end()
         let items = known.indices.compactMap { i in result.embeddings[i].map { (index: i, embedding: $0[0], label: known[i].element.label) } }
         let evaluation = try Evaluation(head: trained, items: items)

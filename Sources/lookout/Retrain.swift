@@ -60,6 +60,7 @@ struct Retrain: ParsableCommand {
         options.augment = augment
         options.preprocessing = Preprocessing(crop: crop.mode, pooling: pooling)
         options.threads = common.threads
+        options.checkpointEvery = common.checkpointEvery
         options.seed = seed
         options.regression.l2 = l2
         options.regression.maxIterations = epochs
@@ -112,8 +113,12 @@ struct EmbeddingOptions: ParsableArguments {
     @Option(help: "Worker threads for embeddings (default: all cores).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(help: "Save the embedding cache every N new embeddings: a run that is killed or loses power loses at most N.")
+    var checkpointEvery = 1000
+
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be positive") }
+        guard (1...1_000_000).contains(checkpointEvery) else { throw ValidationError("--checkpoint-every must be 1…1000000") }
     }
 
     func resolveModel() throws -> (url: URL, sha256: String) {
