@@ -82,7 +82,7 @@ let package = Package(
         // lookoutd's parts: config, frame sources, pacing, the classification pipeline, event sinks.
         .target(name: "LookoutDaemon", dependencies: [
             "LookoutEngine", "LookoutImaging", "LookoutModels", "LookoutClassifier", "LookoutEvents", "LookoutCamera",
-            "LookoutJournal", "LookoutLog", "LookoutLifecycle", "LookoutFiles", "LookoutClock",
+            "LookoutJournal", "LookoutLog", "LookoutLifecycle", "LookoutFiles", "LookoutClock", "CLinux",
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "lookoutd", dependencies: [

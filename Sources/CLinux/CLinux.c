@@ -41,3 +41,7 @@ int clinux_open_regular(const char *path, const char **kind) {
 void clinux_fix_mmap_threshold(int bytes) {
     mallopt(M_MMAP_THRESHOLD, bytes);
 }
+
+void clinux_release_free_memory(void) {
+    malloc_trim(0);
+}

@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 import LookoutClassifier
 import LookoutImaging
@@ -81,7 +82,10 @@ public final class ModelThread: @unchecked Sendable {
     /// Classifies with the model `generation` from now on (the last one loaded, or the current one).
     func use(_ generation: Int) async throws {
         try await perform { [self] in
-            if let loaded, loaded.generation == generation { (current, self.loaded) = (loaded, nil) }
+            if let loaded, loaded.generation == generation {
+                (current, self.loaded) = (loaded, nil)
+                clinux_release_free_memory()
+            }
             precondition(current?.generation == generation, "model \(generation) was never loaded")
         }
     }

@@ -15,4 +15,8 @@ int clinux_open_regular(const char *path, const char **kind);
 /// that rebuilds its engine on reload keeps the old one's memory as heap it never gives back.
 void clinux_fix_mmap_threshold(int bytes);
 
+/// Returns the heap's free pages to the system (malloc_trim): after a reload has freed the previous
+/// engine, whose smaller blocks would otherwise stay resident between newer ones.
+void clinux_release_free_memory(void);
+
 #endif
