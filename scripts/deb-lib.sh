@@ -33,12 +33,13 @@ flavour_bin() { echo "$(flavour_scratch "$1")/release"; }
 build_flavour() {
   local scratch; scratch=$(flavour_scratch "$1")
   # Read-only relocations and immediate binding, as dpkg-buildflags asks of every package (lintian's
-  # hardening-no-relro): the 6.3.1 toolchain's linker does it by default, Debian 13's 6.0.3 does not.
+  # hardening-no-relro). In the Debian 13 root, lld (swiftlang's own) makes the GNU_RELRO segment,
+  # which its default linker there leaves out even when asked.
   local build=(swift build -c release --static-swift-stdlib --scratch-path "$scratch"
                -Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now)
   case $1 in
     deb12-amd64) nice -n 10 "${build[@]}" ;;
-    deb13-amd64) in_build_root "$PWD" nice -n 10 "${build[@]}" ;;
+    deb13-amd64) in_build_root "$PWD" nice -n 10 "${build[@]}" -Xswiftc -use-ld=lld ;;
     deb13-arm64)
       # The static runtime's resource folder (swift_static): only it holds static-stdlib-args.lnk.
       mkdir -p "$scratch"
