@@ -28,6 +28,7 @@ public struct ServiceGroup: Sendable {
 
     /// Returns once every service has returned; the first error thrown stops the others and is rethrown.
     public func run() async throws {
+        // Listening before any service starts: a SIGTERM during start-up stops the group gracefully.
         let stop = SignalStream(stopSignals)
         try await withThrowingTaskGroup(of: Bool.self) { group in
             for entry in entries {
@@ -45,15 +46,15 @@ public struct ServiceGroup: Sendable {
     }
 }
 
-/// Unix signals delivered as an async sequence instead of to a handler. The signals' default
-/// actions are switched off for good: a late signal during shutdown is then ignored, not fatal.
+/// Unix signals delivered as an async sequence instead of to a handler, from the moment it is made
+/// (a signal that comes before anyone iterates waits in the stream). The signals' default actions
+/// are switched off for good: a late signal during shutdown is then ignored, not fatal. One
+/// iterator per stream.
 public struct SignalStream: AsyncSequence, Sendable {
     public typealias Element = Int32
-    private let numbers: [Int32]
+    private let stream: AsyncStream<Int32>
 
-    public init(_ numbers: [Int32]) { self.numbers = numbers }
-
-    public func makeAsyncIterator() -> AsyncStream<Int32>.Iterator {
+    public init(_ numbers: [Int32]) {
         let (stream, continuation) = AsyncStream<Int32>.makeStream(bufferingPolicy: .bufferingNewest(8))
         let sources = numbers.map { number -> DispatchSourceSignal in
             signal(number, SIG_IGN)
@@ -63,6 +64,8 @@ public struct SignalStream: AsyncSequence, Sendable {
             return source
         }
         continuation.onTermination = { _ in sources.forEach { $0.cancel() } }
-        return stream.makeAsyncIterator()
+        self.stream = stream
     }
+
+    public func makeAsyncIterator() -> AsyncStream<Int32>.Iterator { stream.makeAsyncIterator() }
 }
