@@ -87,7 +87,8 @@ with_root() {
     lower=$1 work=$2; shift 2
     mkdir -p "$work/upper" "$work/work" "$work/root"
     mount -t overlay overlay -o "lowerdir=$lower,upperdir=$work/upper,workdir=$work/work" "$work/root"
-    mount -t proc proc "$work/root/proc"; mount --rbind /dev "$work/root/dev"
+    # /sys too: XNNPACK (cpuinfo) reads the CPU list from it and refuses to start without it.
+    mount -t proc proc "$work/root/proc"; mount --rbind /dev "$work/root/dev"; mount --rbind /sys "$work/root/sys"
     exec "${@/#@ROOT@/$work/root}"' _ "$layer:$root" "$work" "$@" || status=$?
   rm -rf "$work"
   return $status

@@ -23,10 +23,11 @@ DEV_PACKAGES="pkg-config libxnnpack-dev libpthreadpool-dev libturbojpeg0-dev lib
 # The package list of root NAME (what its marker holds), and how it is made.
 packages_of() {
   case $1 in
-    trixie-amd64) echo "swiftlang libstdc++-14-dev git ca-certificates $DEV_PACKAGES" ;;
+    # python3: the model-download tests serve their mirror with python3's http.server.
+    trixie-amd64) echo "swiftlang libstdc++-14-dev git ca-certificates python3 $DEV_PACKAGES" ;;
     # The tests need Swift's runtime (libswiftlang); the cross build needs swiftlang's resource dirs,
     # unpacked from the package (+): installing all of swiftlang under emulation takes 7 minutes.
-    trixie-arm64) echo "libswiftlang libstdc++-14-dev $DEV_PACKAGES +swiftlang" ;;
+    trixie-arm64) echo "libswiftlang libstdc++-14-dev python3 $DEV_PACKAGES +swiftlang" ;;
     bookworm-amd64) echo "systemd,systemd-sysv,udev,dbus,procps,libxnnpack0,libpthreadpool0,libturbojpeg0,libspng0,libopenblas0-pthread,libv4l-0,libsystemd0,libcurl4,libstdc++6,libmosquitto1" ;;
     *) echo "debian-root: unknown root '$1' (trixie-amd64, trixie-arm64, bookworm-amd64)" >&2; return 1 ;;
   esac

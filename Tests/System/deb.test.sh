@@ -94,6 +94,22 @@ UNIT
   umount "$W/root"; rm -rf "$W"
 }
 
+# The Pi path runs sudo, a setuid program: under qemu-user its credentials count only when the
+# aarch64 binfmt entry has the C flag (binfmt_misc: "credentials"). Re-registers the host's entry with
+# it when missing (same interpreter, magic and mask).
+binfmt_with_credentials() {
+  local entry=/proc/sys/fs/binfmt_misc/qemu-aarch64 flags interpreter magic mask
+  [ -e "$entry" ] || { echo "deb test: no qemu-aarch64 binfmt entry (qemu-user-binfmt)" >&2; return 1; }
+  flags=$(sed -n 's/^flags: //p' "$entry")
+  [[ $flags == *C* ]] && return 0
+  interpreter=$(sed -n 's/^interpreter //p' "$entry")
+  magic=$(sed -n 's/^magic //p' "$entry" | sed 's/../\\x&/g')
+  mask=$(sed -n 's/^mask //p' "$entry" | sed 's/../\\x&/g')
+  echo -1 > "$entry"
+  printf ':qemu-aarch64:M::%s:%s:%s:%sC' "$magic" "$mask" "$interpreter" "$flags" > /proc/sys/fs/binfmt_misc/register
+  echo "deb test: qemu-aarch64 binfmt entry now has flags $(sed -n 's/^flags: //p' "$entry") (C: setuid sudo works in the arm64 root)"
+}
+
 # arm64_test: the arm64 package in the Debian 13 arm64 root (scripts/debian-root.sh trixie-arm64), in a
 # throwaway overlay, chrooted under qemu-user.
 arm64_test() {
@@ -112,6 +128,7 @@ for photo in ["grace_hopper.png", "cat.png", "bird.png", "parrot.jpg", "hot_dog.
 PY
   for photo in $(cut -d' ' -f1 "$W/share/expected"); do cp "$SHARED/photos/$photo" "$W/share/reference-photos/"; done
   local archives="$CACHE/downloads/apt-trixie-arm64"; mkdir -p "$archives/partial"
+  binfmt_with_credentials
   start=$SECONDS
   echo "--- deb13-arm64: $(basename "$deb") in Debian trixie (arm64, chroot under qemu-user)"
   with_root "$CACHE/roots/trixie-arm64" bash -c 'root=$1 share=$2 models=$3 archives=$4
