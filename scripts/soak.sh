@@ -127,6 +127,12 @@ unplugs = len(re.findall(r"replay: skipped", log))
 mb = lambda kb: kb / 1024
 print(f"\n| | start ({first[0]} s) | end ({last[0]} s) | change | target |\n|---|---|---|---|---|")
 print(f"| resident memory | {mb(first[1]):.1f} MB | {mb(last[1]):.1f} MB | {mb(last[1] - first[1]):+.1f} MB | within 2 MB |")
+# One sample can catch a reload's second engine or a decode in flight: the medians of the first and
+# last 3 minutes (18 samples) say whether memory drifts.
+import statistics
+steady = [r for r in rows if r[0] >= 60]
+head, tail = statistics.median(r[1] for r in steady[:18]), statistics.median(r[1] for r in steady[-18:])
+print(f"| resident memory, median of 3 minutes | {mb(head):.1f} MB | {mb(tail):.1f} MB | {mb(tail - head):+.1f} MB | within 2 MB |")
 print(f"| open fds | {first[2]} | {last[2]} | {last[2] - first[2]:+d} | 0 |")
 print(f"| threads | {first[3]} | {last[3]} | {last[3] - first[3]:+d} | 0 |")
 print(f"\nFirst sample ({rows[0][0]} s, before warm-up): {mb(rows[0][1]):.1f} MB, {rows[0][2]} fds, {rows[0][3]} threads; "
