@@ -38,7 +38,7 @@ start=$(date +%s)
 unshare -m --propagation private bash -c "
   mkdir -p '$R/opt/swift' && mount --bind -o ro /opt/swift '$R/opt/swift'
   source Tests/System/lib/rootfs.sh; source Tests/System/lib/vm.sh; vm_prepare
-  VM_ROOT='$R' vm_run '$W/boot.sh' '$OUT' 300"
+  VM_ROOT='$R' vm_run '$W/boot.sh' '$OUT' '$VM_PATIENCE'"
 echo "VM boot with systemd, test and power-off: $(( $(date +%s) - start )) s"
 cat "$OUT/results" 2>/dev/null || { echo "no results; console:"; tail -40 "$OUT/vm-console.log"; exit 1; }
 [ "$(cat "$OUT/status" 2>/dev/null)" = 0 ]
