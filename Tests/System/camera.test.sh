@@ -47,6 +47,16 @@ until_seen() {
   i=0
   while [ "$(grep -c "$2" "$1" 2>/dev/null)" -lt "${4:-1}" ] && [ $i -lt $(($3 * 10)) ]; do sleep 0.5; i=$((i + 1)); done
 }
+until_idle() {  # until lookoutd a's classification count stays the same from one heartbeat to the next
+  last="" j=0
+  while [ $j -lt 300 ]; do
+    n=$(grep -c heartbeat $S/a.events)
+    until_seen $S/a.events heartbeat 30 $((n + 1))
+    count=$(grep heartbeat $S/a.events | tail -1 | grep -o '"classifications":[0-9]*')
+    [ -n "$count" ] && [ "$count" = "$last" ] && return
+    last=$count j=$((j + 1))
+  done
+}
 stop() {  # stop NAME: SIGTERM, exit status and seconds to exit into NAME.exit
   t0=$(t); kill -TERM $(cat $S/$1.pid); wait $(cat $S/$1.pid); rc=$?
   echo "$rc $(awk "BEGIN {print $(t) - $t0}")" > $S/$1.exit
@@ -65,9 +75,10 @@ mark unplug
 echo vivid.0 > /sys/bus/platform/drivers/vivid/unbind
 for i in 1 2 3 4 5 6 7 8 9 10; do rmmod vivid 2>/dev/null && break; sleep 0.5; done
 lsmod | grep -q '^vivid' && echo "vivid still loaded"
-# The classification in flight when the camera went is finished first (a debug build converts a
-# frame in ~50 ms natively, seconds under emulation).
-until_seen $S/a.log "retrying" 20 2; sleep 5; mark outage
+# The classifications in flight or waiting when the camera went are finished first (a debug build
+# converts a frame in ~50 ms natively, 5-12 s on this emulated CPU): until two heartbeats in a row
+# show the same count.
+until_seen $S/a.log "retrying" 20 2; until_idle; mark outage
 sleep 4; mark outage-end
 modprobe $VIVID
 until_seen $S/a.log "streaming YUYV" 60 2; mark recovered
