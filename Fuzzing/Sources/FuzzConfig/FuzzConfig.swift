@@ -11,7 +11,7 @@ func fuzz(_ input: [UInt8]) {
         let config = try DaemonConfig.load(file: file.path, environment: [:])
         _ = config.debounceSettings
         _ = config.sourceName
-        let pacer = Pacer(maxRate: config.maxRate, cpuBudget: config.cpuBudget)
+        let pacer = Pacer(maxRate: config.classify.maxRate, cpuBudget: config.classify.cpuBudget)
         _ = pacer.delay(startedAt: 0, cpu: 0.01, now: 0.02)
     } catch {}
 }
