@@ -16,9 +16,9 @@ public struct Prediction: Sendable, Equatable, Encodable {
 /// Model (+ head) + labels + framing → scores, top-K and embeddings: how every program classifies
 /// (`lookout classify`, `capture`, `bench`, `eval`, `head install` and lookoutd).
 ///
-/// One classification at a time: an engine is single-threaded by design. lookoutd's classifying
-/// task is its only caller, and a reload builds a new classifier rather than changing this one.
-public final class Classifier: @unchecked Sendable {
+/// One classification at a time: an engine is single-threaded by design. Not Sendable: lookoutd
+/// keeps each classifier on its model thread (ModelThread), and a reload builds a new one there.
+public final class Classifier {
     public let engine: Engine
     public let modelURL: URL
     public let modelSHA256: String
