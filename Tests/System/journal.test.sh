@@ -72,7 +72,7 @@ D=/run/log/journal/"$(cat /etc/machine-id)"
 date +%s.%N > "$W/run2.start"
 "$BIN/lookoutd" --source "$W/photos" --events journal > "$W/run2.stdout" 2> "$W/run2.stderr" &
 D=$!
-sleep 1.5; kill "$(cat "$W/journald.pid")"; wait "$(cat "$W/journald.pid")" || true; rm -f /run/systemd/journal/socket
+sleep 1.5; stop_journald
 sleep 2; start_journald
 wait $D
 journalctl -o json --no-pager SYSLOG_IDENTIFIER=lookoutd --since "@$(cat "$W/run2.start")" > "$W/run2.journal.json"

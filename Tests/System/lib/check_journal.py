@@ -90,7 +90,9 @@ notes = [o["message"] for o in stderr if "event" not in o]
 check(any("journal" in n and "stderr" in n for n in notes) and any("reachable again" in n for n in notes),
       f"run 2: lookoutd said when the journal went and came back: {notes[:2]}")
 got = sorted(identity(e) for e in run2 + fallback if e["event"] != "heartbeat")
-check(got == sorted(identity(e) for e in recognitions),
-      f"run 2: journal ({len(run2)}) + stderr ({len(fallback)}) hold all {len(recognitions)} started/ended events, none lost")
+want = sorted(identity(e) for e in recognitions)
+lost = [json.loads(e)["event"] + " " + json.loads(e)["label"] + " #" + str(json.loads(e)["frame"]) for e in want if e not in got]
+check(got == want, f"run 2: journal ({len(run2)}) + stderr ({len(fallback)}) hold all {len(recognitions)} started/ended events, none lost"
+      + (f" (missing: {lost})" if lost else ""))
 
 finish("journal")
