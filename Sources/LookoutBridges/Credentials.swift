@@ -1,4 +1,5 @@
 import Foundation
+import LookoutFiles
 import LookoutDaemon
 
 /// Secrets the bridges read from a credentials file, never from argv or their settings: a name is
@@ -15,8 +16,8 @@ public enum Credentials {
         } else {
             throw ConfigError("credentials: \(credential) is a credential name but CREDENTIALS_DIRECTORY is not set (LoadCredential= in the unit)")
         }
-        do { return (path, try String(contentsOfFile: path, encoding: .utf8)) } catch {
-            throw ConfigError("\(path): cannot read \(what) (\((error as NSError).localizedFailureReason ?? "\(error)"))")
+        do { return (path, try RegularFile.text(path, maxBytes: 1 << 20)) } catch let error as FileError {
+            throw ConfigError("\(path): cannot read \(what) (\(error.cause))")
         }
     }
 }

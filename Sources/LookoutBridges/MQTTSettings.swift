@@ -1,4 +1,5 @@
 import Foundation
+import LookoutFiles
 import LookoutDaemon
 import LookoutJournal
 import Yams
@@ -69,8 +70,8 @@ public struct MQTTSettings: Equatable {
             throw ConfigError("credentials: \(credentials) is a credential name but CREDENTIALS_DIRECTORY is not set (LoadCredential= in the unit)")
         }
         let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw ConfigError("\(path): cannot read the broker credentials (\((error as NSError).localizedFailureReason ?? "\(error)"))")
+        do { text = try RegularFile.text(path, maxBytes: 1 << 20) } catch let error as FileError {
+            throw ConfigError("\(path): cannot read the broker credentials (\(error.cause))")
         }
         let values = try? Yams.load(yaml: text) as? [String: Any]
         guard let username = values?["username"].map({ "\($0)" }), let password = values?["password"].map({ "\($0)" }) else {

@@ -1,4 +1,5 @@
 import Foundation
+import LookoutFiles
 import Yams
 
 /// A board's power figures (Config/boards/*.yaml), from which lookoutd estimates its draw:
@@ -21,8 +22,12 @@ public struct BoardProfile: Sendable, Equatable {
     public static func load(_ nameOrPath: String, folders: [String] = folders) throws -> BoardProfile {
         let file = nameOrPath.contains("/") ? nameOrPath
             : folders.map { "\($0)/\(nameOrPath).yaml" }.first { FileManager.default.fileExists(atPath: $0) }
-        guard let file, let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+        guard let file, FileManager.default.fileExists(atPath: file) else {
             throw ConfigError("power.board: no board profile \(nameOrPath) (looked in \(nameOrPath.contains("/") ? nameOrPath : folders.joined(separator: ", ")))")
+        }
+        let text: String
+        do { text = try RegularFile.text(file, maxBytes: 1 << 20) } catch let error as FileError {
+            throw ConfigError("\(file): cannot read (\(error.cause))")
         }
         let root: Node?
         do { root = try Yams.compose(yaml: text) } catch { throw ConfigError("\(file): not valid YAML (\(error))") }

@@ -289,11 +289,10 @@ public enum ConfigFile {
         if let file {
             // One bounded read of a regular file. (Foundation's String(contentsOfFile:) leaks 4 kB on an
             // empty file, and every SIGHUP rereads the config.)
-            let bytes: [UInt8]
-            do { bytes = try RegularFile.read(file, maxBytes: 1 << 20) } catch let error as FileError {
+            let text: String
+            do { text = try RegularFile.text(file, maxBytes: 1 << 20) } catch let error as FileError {
                 throw ConfigError("\(file): cannot read (\(error.cause))")
             }
-            guard let text = String(bytes: bytes, encoding: .utf8) else { throw ConfigError("\(file): not UTF-8 text") }
             let root: Node?
             do { root = try Yams.compose(yaml: text) } catch { throw ConfigError("\(file): not valid YAML (\(error))") }
             if let root { try flatten(root, prefix: "", keys: keys, into: &values, file: file) }

@@ -26,4 +26,12 @@ public enum RegularFile {
         }
         return bytes
     }
+
+    /// A regular file's text (UTF-8), read as `read` does; the error names the file and the cause.
+    public static func text(_ path: String, maxBytes: Int = 16 << 20) throws -> String {
+        guard let text = String(bytes: try read(path, maxBytes: maxBytes), encoding: .utf8) else {
+            throw FileError(path, "not UTF-8 text")
+        }
+        return text
+    }
 }

@@ -5,8 +5,8 @@ import LookoutFiles
 public enum Labels {
     public static func load(_ url: URL) throws -> [String] {
         let text: String
-        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-            throw StoreError("\(url.path): cannot read labels (\(FileError.reason(error)))")
+        do { text = try RegularFile.text(url.path) } catch let error as FileError {
+            throw StoreError("\(url.path): cannot read labels (\(error.cause))")
         }
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
             String($0.hasSuffix("\r") ? $0.dropLast() : $0)

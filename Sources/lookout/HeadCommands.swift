@@ -62,7 +62,7 @@ struct HeadCommand: ParsableCommand {
                 throw CLIError("\(current.path): cannot point at \(installName) (\(cause))")
             }
             print("installed \(target.path) (\(head.labels.count) labels); \(current.path) → \(installName)")
-            let config = (try? String(contentsOfFile: "/etc/lookout/lookout.yaml", encoding: .utf8)) ?? ""
+            let config = (try? RegularFile.text("/etc/lookout/lookout.yaml")) ?? ""
             if !config.contains(current.path) {
                 print("note: lookoutd uses it once /etc/lookout/lookout.yaml has `model: {head: \(current.path)}`")
             }

@@ -44,4 +44,14 @@ final class BoardProfileTests: XCTestCase {
             }
         }
     }
+
+    /// A profile that is a FIFO is refused at once, naming it (reading one would wait for a writer).
+    func testFIFOProfileIsRefusedWithoutBlocking() throws {
+        let fifo = FileManager.default.temporaryDirectory.appendingPathComponent("board-\(UUID().uuidString).yaml").path
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        defer { unlink(fifo) }
+        XCTAssertThrowsError(try BoardProfile.load(fifo)) { error in
+            XCTAssertEqual("\(error)", "\(fifo): cannot read (a FIFO, not a regular file)")
+        }
+    }
 }

@@ -107,7 +107,7 @@ final class ConfigTests: XCTestCase {
         let bad = try write("")
         try Data([0x61, 0x3A, 0x20, 0xFF, 0xFE, 0x0A]).write(to: URL(fileURLWithPath: bad))
         XCTAssertThrowsError(try DaemonConfig.load(file: bad, environment: [:])) { error in
-            XCTAssertEqual("\(error)", "\(bad): not UTF-8 text")
+            XCTAssertEqual("\(error)", "\(bad): cannot read (not UTF-8 text)")
         }
         let fifo = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-\(UUID().uuidString).fifo").path
         XCTAssertEqual(mkfifo(fifo, 0o600), 0)

@@ -142,4 +142,18 @@ final class ModelStoreTests: XCTestCase {
         XCTAssertEqual(try Labels.load(labels).first, "tench, Tinca tinca")
         XCTAssertEqual(try Labels.load(XCTUnwrap(Labels.file(besides: model, classCount: 1001))).first, "background")
     }
+
+    /// A labels file that is a FIFO, or not UTF-8, is refused at once in one line naming it.
+    func testFIFOAndBinaryLabelsAreRefused() throws {
+        let fifo = scratch.appendingPathComponent("fifo.labels.txt")
+        XCTAssertEqual(mkfifo(fifo.path, 0o600), 0)
+        XCTAssertThrowsError(try Labels.load(fifo)) { error in
+            XCTAssertEqual("\(error)", "\(fifo.path): cannot read labels (a FIFO, not a regular file)")
+        }
+        let binary = scratch.appendingPathComponent("binary.labels.txt")
+        try Data([0x63, 0x61, 0x74, 0x0A, 0xFF, 0xFE]).write(to: binary)
+        XCTAssertThrowsError(try Labels.load(binary)) { error in
+            XCTAssertEqual("\(error)", "\(binary.path): cannot read labels (not UTF-8 text)")
+        }
+    }
 }
