@@ -26,6 +26,9 @@ public final class LiveFrame: @unchecked Sendable {
     public let settings: Settings
     let logger: Logger
     let folder: URL
+    // The state below is guarded by `lock`, held for a whole offer: two writers would interleave
+    // frame.json and frame.jpg.
+    private let lock = NSLock()
     private var lastWritten = -Double.infinity
     private var written = false
     private var failing = false
@@ -59,6 +62,10 @@ public final class LiveFrame: @unchecked Sendable {
     /// the watcher has gone. Failures are logged once and never stop classification.
     public func offer(_ image: RGBImage, top: [(label: String, score: Float)], frame: UInt64, capturedAt: Date,
                       now: Double = monotonicSeconds()) {
+        lock.withLock { write(image, top: top, frame: frame, capturedAt: capturedAt, now: now) }
+    }
+
+    private func write(_ image: RGBImage, top: [(label: String, score: Float)], frame: UInt64, capturedAt: Date, now: Double) {
         guard now - lastWritten >= 1 / settings.maxRate else { return }
         lastWritten = now
         guard watched() else {
