@@ -117,7 +117,9 @@ public struct Head: Sendable {
         }
         var logits = bias
         cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(k), Int32(d), 1, weights, Int32(d), embedding, 1, 1, &logits, 1)
-        let top = logits.max() ?? 0
+        guard let top = logits.max(), top.isFinite, logits.allSatisfy(\.isFinite) else {
+            throw ClassifierError("head: the embedding gives scores that are not finite numbers")
+        }
         let exps = logits.map { exp($0 - top) }
         let sum = exps.reduce(0, +)
         return exps.map { $0 / sum }
@@ -185,8 +187,17 @@ public struct Head: Sendable {
         guard w.values.allSatisfy(\.isFinite), b.values.allSatisfy(\.isFinite) else {
             throw ClassifierError("\(file.path): weights that are not finite numbers")
         }
+        // A trained head's weights are a few units (L2-regularised, on features of at most 6);
+        // ones near Float's limit make a logit overflow to infinity, and the softmax then NaN.
+        let largest = max(w.values.lazy.map(abs).max() ?? 0, b.values.lazy.map(abs).max() ?? 0)
+        guard largest <= maxWeight else {
+            throw ClassifierError("\(file.path): a weight of \(largest), beyond ±\(Int(maxWeight)) (scores would overflow)")
+        }
         return Head(manifest: manifest, weights: w.values, bias: b.values, preprocessing: preprocessing)
     }
+
+    /// The largest weight or bias magnitude a head may have.
+    static let maxWeight: Float = 1e6
 
     static var decoder: JSONDecoder {
         let decoder = JSONDecoder()

@@ -88,6 +88,14 @@ final class HostileHeadTests: XCTestCase {
         var nan = CraftedHead(labels: ["a", "b"], embeddingSize: 2 * width, baseModel: model)
         nan.weights = [Float](repeating: .nan, count: 2 * 2 * width)
         XCTAssertTrue(try refusal(nan, "nan").hasSuffix("head.safetensors: weights that are not finite numbers"))
+        // Found by the head fuzz target: finite weights near Float's limit overflowed a logit, and the
+        // scores became NaN.
+        var huge = CraftedHead(labels: ["a", "b"], embeddingSize: 2 * width, baseModel: model)
+        var weights = [Float](repeating: 0.5, count: 2 * 2 * width)
+        weights[7] = 2.8e38
+        huge.weights = weights
+        let overflow = try refusal(huge, "huge")
+        XCTAssertTrue(overflow.hasSuffix("head.safetensors: a weight of 2.8e+38, beyond ±1000000 (scores would overflow)"), overflow)
         let twice = CraftedHead(labels: ["a", "a"], embeddingSize: 2 * width, baseModel: model)
         XCTAssertTrue(try refusal(twice, "twice").hasSuffix("labels must be at least one and all different (2 given)"))
     }
