@@ -1,5 +1,4 @@
 import Foundation
-import LookoutFiles
 import LookoutDaemon
 import LookoutJournal
 import Yams
@@ -61,18 +60,7 @@ public struct MQTTSettings: Equatable {
     /// Reads the account from the credentials file into `broker`.
     public mutating func loadCredentials(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         guard let credentials else { return }
-        let path: String
-        if credentials.hasPrefix("/") {
-            path = credentials
-        } else if let folder = environment["CREDENTIALS_DIRECTORY"] {
-            path = folder + "/" + credentials
-        } else {
-            throw ConfigError("credentials: \(credentials) is a credential name but CREDENTIALS_DIRECTORY is not set (LoadCredential= in the unit)")
-        }
-        let text: String
-        do { text = try RegularFile.text(path, maxBytes: 1 << 20) } catch let error as FileError {
-            throw ConfigError("\(path): cannot read the broker credentials (\(error.cause))")
-        }
+        let (path, text) = try Credentials.read(credentials, what: "the broker credentials", environment: environment)
         let values = try? Yams.load(yaml: text) as? [String: Any]
         guard let username = values?["username"].map({ "\($0)" }), let password = values?["password"].map({ "\($0)" }) else {
             throw ConfigError("\(path): must hold `username: ...` and `password: ...`")
