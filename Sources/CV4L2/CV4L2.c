@@ -87,12 +87,18 @@ int cv4l2_request_buffers(int fd, uint32_t count) {
     return r < 0 ? r : (int)req.count;
 }
 
-void *cv4l2_map(int fd, uint32_t index, size_t *length) {
+// A capture buffer of the mmap kind, as QUERYBUF, QBUF and DQBUF take it.
+static struct v4l2_buffer mmap_buffer(uint32_t index) {
     struct v4l2_buffer buf;
     memset(&buf, 0, sizeof buf);
     buf.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
     buf.memory = V4L2_MEMORY_MMAP;
     buf.index = index;
+    return buf;
+}
+
+void *cv4l2_map(int fd, uint32_t index, size_t *length) {
+    struct v4l2_buffer buf = mmap_buffer(index);
     if (xioctl(fd, VIDIOC_QUERYBUF, &buf) < 0) return NULL;
     void *start = v4l2_mmap(NULL, buf.length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, buf.m.offset);
     if (start == MAP_FAILED) return NULL;
@@ -103,19 +109,12 @@ void *cv4l2_map(int fd, uint32_t index, size_t *length) {
 int cv4l2_unmap(void *start, size_t length) { return v4l2_munmap(start, length) == 0 ? 0 : -errno; }
 
 int cv4l2_queue(int fd, uint32_t index) {
-    struct v4l2_buffer buf;
-    memset(&buf, 0, sizeof buf);
-    buf.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-    buf.memory = V4L2_MEMORY_MMAP;
-    buf.index = index;
+    struct v4l2_buffer buf = mmap_buffer(index);
     return xioctl(fd, VIDIOC_QBUF, &buf);
 }
 
 int cv4l2_dequeue(int fd, uint32_t *index, uint32_t *bytesused, struct timeval *timestamp, uint32_t *flags) {
-    struct v4l2_buffer buf;
-    memset(&buf, 0, sizeof buf);
-    buf.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-    buf.memory = V4L2_MEMORY_MMAP;
+    struct v4l2_buffer buf = mmap_buffer(0);
     int r = xioctl(fd, VIDIOC_DQBUF, &buf);
     if (r < 0) return r;
     *index = buf.index;

@@ -37,18 +37,10 @@ public enum Catalog {
         KnownModel(name: "mobilenet_v1_0.5_224_dequantized",
                    sha256: "66d94cebfd23edb1e8aeb41dff258aec58f2b868e4c460cea574c458c26a2981",
                    download: nil, downloadSHA256: nil),
-        KnownModel(name: "mobilenet_v1_0.25_128_quant",
-                   sha256: "cb273c23ee76374b05b9583177e28aa19744858a7679c56a250e83d0333da785",
-                   download: URL(string: coral + "mobilenet_v1_0.25_128_quant.tflite"), downloadSHA256: "cb273c23ee76374b05b9583177e28aa19744858a7679c56a250e83d0333da785"),
-        KnownModel(name: "mobilenet_v1_0.5_160_quant",
-                   sha256: "3cc6d2ca460abd2e0f699a6d0d2550c6b61c6e3b0e27a3616e384ea74cb86f43",
-                   download: URL(string: coral + "mobilenet_v1_0.5_160_quant.tflite"), downloadSHA256: "3cc6d2ca460abd2e0f699a6d0d2550c6b61c6e3b0e27a3616e384ea74cb86f43"),
-        KnownModel(name: "mobilenet_v1_0.75_192_quant",
-                   sha256: "41daeb22fdcf947e0e5ec32373aa9df7c31f3ef45dbd0ef7b5940fbce3c20f6a",
-                   download: URL(string: coral + "mobilenet_v1_0.75_192_quant.tflite"), downloadSHA256: "41daeb22fdcf947e0e5ec32373aa9df7c31f3ef45dbd0ef7b5940fbce3c20f6a"),
-        KnownModel(name: "mobilenet_v1_1.0_224_quant_embedding_extractor",
-                   sha256: "f409ef4f73fcbb9667841965623c5c8524aac33d41b9bf5f3667161fb4a76319",
-                   download: URL(string: coral + "mobilenet_v1_1.0_224_quant_embedding_extractor.tflite"), downloadSHA256: "f409ef4f73fcbb9667841965623c5c8524aac33d41b9bf5f3667161fb4a76319"),
+        coralFile("mobilenet_v1_0.25_128_quant", sha256: "cb273c23ee76374b05b9583177e28aa19744858a7679c56a250e83d0333da785"),
+        coralFile("mobilenet_v1_0.5_160_quant", sha256: "3cc6d2ca460abd2e0f699a6d0d2550c6b61c6e3b0e27a3616e384ea74cb86f43"),
+        coralFile("mobilenet_v1_0.75_192_quant", sha256: "41daeb22fdcf947e0e5ec32373aa9df7c31f3ef45dbd0ef7b5940fbce3c20f6a"),
+        coralFile("mobilenet_v1_1.0_224_quant_embedding_extractor", sha256: "f409ef4f73fcbb9667841965623c5c8524aac33d41b9bf5f3667161fb4a76319"),
     ]
 
     /// ImageNet labels with "background" first (1001 lines); the 1000-line file drops it.
@@ -60,6 +52,11 @@ public enum Catalog {
     /// Where a download is fetched from: its official address, or the same host and path under
     /// `LOOKOUT_MODEL_MIRROR` (http://mirror/storage.googleapis.com/…), for boards without Internet
     /// access or tests. Hashes are pinned either way, so a mirror cannot change what is installed.
+    /// A model Coral's test data publishes as the pinned .tflite itself: the download is the file.
+    static func coralFile(_ name: String, sha256: String) -> KnownModel {
+        KnownModel(name: name, sha256: sha256, download: URL(string: coral + name + ".tflite"), downloadSHA256: sha256)
+    }
+
     public static func address(_ url: URL, environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
         guard let mirror = environment["LOOKOUT_MODEL_MIRROR"], !mirror.isEmpty, let host = url.host,
               let mirrored = URL(string: mirror.hasSuffix("/") ? mirror : mirror + "/") else { return url }
