@@ -52,7 +52,8 @@ printf '[Service]\nWatchdogSec=3s\nEnvironment=LOOKOUT_LIVE_WATCH_SECONDS=3\n' >
 # The machine also sees this checkout, the binaries and the models (read-only), to run
 # scripts/install.sh once more inside, on a running systemd.
 # The Swift runtime of a development build (an installed release build links it in statically).
-ldd "$BIN/lookoutd" | grep -q /opt/swift && SWIFT_BIND=--bind-ro=/opt/swift || SWIFT_BIND=
+# (Not `ldd | grep -q`: under pipefail, ldd killed by SIGPIPE once grep has its match fails the test.)
+grep -q /opt/swift <<<"$(ldd "$BIN/lookoutd")" && SWIFT_BIND=--bind-ro=/opt/swift || SWIFT_BIND=
 start=$(date +%s)
 timeout 120 unshare -m --propagation private bash -c "mount -t tmpfs tmpfs /run && exec systemd-nspawn -q -D '$R' \
   --register=no --keep-unit --bind='$OUT:/mnt/share' $SWIFT_BIND --bind-ro='$PWD:/mnt/src' \

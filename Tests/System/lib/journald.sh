@@ -22,7 +22,7 @@ stop_journald() {
   python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b"MESSAGE=drained\nLOOKOUT_TEST_MARKER=drained\n", sys.argv[1])' \
     /run/systemd/journal/socket.aside
   for _ in $(seq 6000); do
-    journalctl --no-pager -o cat LOOKOUT_TEST_MARKER=drained | grep -q drained && break; sleep 0.1
+    [ -n "$(journalctl --no-pager -o cat LOOKOUT_TEST_MARKER=drained)" ] && break; sleep 0.1
   done
   kill "$(cat "$W/journald.pid")"; wait "$(cat "$W/journald.pid")" || true
   rm -f /run/systemd/journal/socket.aside

@@ -35,7 +35,7 @@ echo "3. the page closed: the frame removed once the marker is stale; report.htm
 wait_for "the frame to be removed" 600 test ! -e "$W/live/frame.jpg"
 curl -sf "http://127.0.0.1:$PORT/head/report.html" > "$W/report.html"
 grep -q "<html" "$W/report.html"
-curl -s -D - -o /dev/null "http://127.0.0.1:$PORT/head/report.html" | grep -qi "content-security-policy: default-src 'none'.*sandbox"
+grep -qi "content-security-policy: default-src 'none'.*sandbox" <<<"$(curl -s -D - -o /dev/null "http://127.0.0.1:$PORT/head/report.html")"
 echo "  frame removed; report.html served with a sandboxing policy"
 
 echo "4. access and hostile clients"
