@@ -34,6 +34,7 @@ B=/tmp/bin M=/tmp/models S=/share
 VIVID="vivid n_devs=1 node_types=0x1"   # one capture node, as a USB camera has
 t() { cut -d' ' -f1 /proc/uptime; }
 daemon() {  # daemon NAME: lookoutd on /dev/video0 with a small model (the VM emulates its CPU)
+  : > $S/$1.log; : > $S/$1.events
   chroot /host /usr/bin/env LOOKOUT_MODEL_DIR=$M LOOKOUT_EVENTS_HEARTBEAT_SECONDS=2 LOOKOUT_EVENTS_THRESHOLD=0.05 \
     LOOKOUT_EVENTS_MIN_FRAMES=1 LOOKOUT_EVENTS_WINDOW=1 LOOKOUT_CLASSIFY_MAX_RATE=10 LOOKOUT_CLASSIFY_CPU_BUDGET=2 \
     $B/lookoutd --source /dev/video0 --model mobilenet_v1_0.25_128_quant > $S/$1.events 2> $S/$1.log &
@@ -43,9 +44,14 @@ daemon() {  # daemon NAME: lookoutd on /dev/video0 with a small model (the VM em
 mark() { echo "$1 $(wc -l < $S/a.log) $(wc -l < $S/a.events) $(cut -d' ' -f14,15 /proc/$(cat $S/a.pid)/stat) $(t)" >> $S/marks; }
 # until_seen FILE PATTERN SECONDS [COUNT]: waits for COUNT (1) lines matching PATTERN in FILE, for
 # at most 5 × SECONDS (SECONDS: what a quiet host's emulated CPU needs; a loaded host's is slower).
+# A file not made yet counts as no lines (the VM's sh ends a `[ "" -lt 1 ]` loop at once: "bad number").
 until_seen() {
   i=0
-  while [ "$(grep -c "$2" "$1" 2>/dev/null)" -lt "${4:-1}" ] && [ $i -lt $(($3 * 10)) ]; do sleep 0.5; i=$((i + 1)); done
+  while [ $i -lt $(($3 * 10)) ]; do
+    n=$(grep -c "$2" "$1" 2>/dev/null)
+    [ "${n:-0}" -ge "${4:-1}" ] && return
+    sleep 0.5; i=$((i + 1))
+  done
 }
 until_idle() {  # until lookoutd a's classification count stays the same from one heartbeat to the next
   last="" j=0
