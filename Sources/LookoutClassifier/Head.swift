@@ -117,7 +117,7 @@ public struct Head: Sendable {
         }
         var logits = bias
         cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(k), Int32(d), 1, weights, Int32(d), embedding, 1, 1, &logits, 1)
-        guard let top = logits.max(), top.isFinite, logits.allSatisfy(\.isFinite) else {
+        guard logits.allSatisfy(\.isFinite), let top = logits.max() else {
             throw ClassifierError("head: the embedding gives scores that are not finite numbers")
         }
         let exps = logits.map { exp($0 - top) }

@@ -49,14 +49,14 @@ public enum Catalog {
     /// 1001 lines ("background" first).
     public static let labelsSHA256 = "b8aaeb5630c62626a7d124a05c0e14230a7ffdd2136a31d0190a4fb71c1d82f1"
 
-    /// Where a download is fetched from: its official address, or the same host and path under
-    /// `LOOKOUT_MODEL_MIRROR` (http://mirror/storage.googleapis.com/…), for boards without Internet
-    /// access or tests. Hashes are pinned either way, so a mirror cannot change what is installed.
     /// A model Coral's test data publishes as the pinned .tflite itself: the download is the file.
     static func coralFile(_ name: String, sha256: String) -> KnownModel {
         KnownModel(name: name, sha256: sha256, download: URL(string: coral + name + ".tflite"), downloadSHA256: sha256)
     }
 
+    /// Where a download is fetched from: its official address, or the same host and path under
+    /// `LOOKOUT_MODEL_MIRROR` (http://mirror/storage.googleapis.com/…), for boards without Internet
+    /// access or tests. Hashes are pinned either way, so a mirror cannot change what is installed.
     public static func address(_ url: URL, environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
         guard let mirror = environment["LOOKOUT_MODEL_MIRROR"], !mirror.isEmpty, let host = url.host,
               let mirrored = URL(string: mirror.hasSuffix("/") ? mirror : mirror + "/") else { return url }
