@@ -13,7 +13,7 @@ final class ReferenceOutputTests: XCTestCase {
         for name in Fixtures.modelNames {
             let expected = try XCTUnwrap(reference[name], name)
             let engine = try Engine(contentsOf: Fixtures.model(name))
-            let logitScale = engine.quantizedLogitScale
+            let logitScale = engine.quantizedLogitScale, tolerance = self.tolerance(engine)
             for (file, result) in expected.results.sorted(by: { $0.key < $1.key }) {
                 let image = try ImageDecoder.decode(file: Fixtures.referenceInput(file).path)
                 XCTAssertEqual([image.height, image.width], [engine.input.height, engine.input.width])
@@ -30,9 +30,9 @@ final class ReferenceOutputTests: XCTestCase {
                     }
                 } else {
                     let worst = zip(scores, result.output).map { abs($0 - $1) }.max() ?? .infinity
-                    XCTAssertLessThanOrEqual(worst, outputTolerance(engine), "\(name) \(file): largest output difference")
+                    XCTAssertLessThanOrEqual(worst, tolerance.output, "\(name) \(file): largest output difference")
                 }
-                assertSameTop5(scores, result, "\(name) \(file)")
+                assertSameTop5(scores, result, "\(name) \(file)", accuracy: tolerance.rank)
                 if let embedding = result.embedding {
                     let ours = try engine.embedding(for: image.pixels)
                     XCTAssertEqual(ours.count, embedding.count)
@@ -45,22 +45,27 @@ final class ReferenceOutputTests: XCTestCase {
         XCTAssertEqual(compared, 56)
     }
 
-    /// Float outputs: 1e-4. A uint8 output that is no softmax (the embedding extractor): four of its
-    /// quantization steps. Requantization rounds differently per CPU (XNNPACK's NEON kernels against
-    /// its x86 ones and LiteRT's x86 reference), and 28 layers carry that to 3-4 steps on arm64.
-    func outputTolerance(_ engine: Engine) -> Float {
+    /// Float outputs: 1e-4, and the same classes at each rank. A uint8 output that is no softmax (the
+    /// embedding extractor) is features, not scores: four of its quantization steps, and at each rank a
+    /// feature the reference puts within those steps. Requantization rounds differently per CPU
+    /// (XNNPACK's NEON kernels against its x86 ones and LiteRT's x86 reference), and 28 layers carry
+    /// that to 4 steps on arm64, so close features trade ranks. Differences are whole steps: the half
+    /// step only absorbs float rounding of the dequantized values.
+    func tolerance(_ engine: Engine) -> (output: Float, rank: Float) {
         let output = engine.model.tensors[engine.model.outputs[0]]
-        guard output.type == .uint8, let step = output.quantization?.scale.first else { return 1e-4 }
-        return 4 * step
+        guard output.type == .uint8, engine.quantizedLogitScale == nil, let step = output.quantization?.scale.first else {
+            return (1e-4, 1e-7)
+        }
+        return (4.5 * step, 4.5 * step)
     }
 
     /// Same top-1 and top-5, in order. Where the reference scores several classes exactly equally
     /// (common with uint8 outputs), any order among them is the same answer: each of our five must
-    /// carry the reference score of the reference's entry at that rank.
-    func assertSameTop5(_ scores: [Float], _ result: Fixtures.ReferenceModel.Result, _ what: String) {
+    /// carry the reference score of the reference's entry at that rank, within `accuracy`.
+    func assertSameTop5(_ scores: [Float], _ result: Fixtures.ReferenceModel.Result, _ what: String, accuracy: Float) {
         let ours = Array(scores.indices.sorted { scores[$0] > scores[$1] || (scores[$0] == scores[$1] && $0 < $1) }.prefix(5))
         for position in 0..<5 {
-            XCTAssertEqual(result.output[ours[position]], result.output[result.top5[position]], accuracy: 1e-7,
+            XCTAssertEqual(result.output[ours[position]], result.output[result.top5[position]], accuracy: accuracy,
                            "\(what): rank \(position + 1) is class \(ours[position]), reference \(result.top5[position])")
         }
     }
