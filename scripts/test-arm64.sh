@@ -4,7 +4,8 @@
 # then runs the XCTest bundle inside trixie-arm64 under qemu-user (XNNPACK's NEON kernels, the
 # camera path's SIMD code on arm64). Under qemu-user, scalar code runs about 13× slower than natively,
 # XNNPACK's uint8 kernels about 85× and its float kernels about 230× (qemu computes floating point in
-# software): the full suite takes hours, and tests use small models where the model is not the point.
+# software): the whole suite takes about an hour on a 2-core host, and tests use small models where
+# the model is not the point.
 # Usage: scripts/test-arm64.sh [--filter REGEX | --ci]   (REGEX over Module.Class/test, as swift test's)
 #   --ci: what differs by architecture, for CI: engine parity with the LiteRT reference (XNNPACK's NEON
 #   kernels), the camera path's crops and conversions (SIMD code) and daemon replay.
