@@ -33,9 +33,10 @@ final class RetrainCommandTests: XCTestCase {
         // 300 pictures, a checkpoint every 50: the kill after the first leaves most of the run to lose.
         // The smallest base model keeps it to minutes under qemu-user, where float MobileNet 1.0 takes
         // about 9 s an image; what it checks does not depend on the model.
+        let model = "mobilenet_v1_0.25_128_quant"
         let data = try dataset(["Faces_easy", "Motorbikes", "airplanes", "Leopards", "watch"], perLabel: 60)
         let output = scratch.appendingPathComponent("head"), cache = scratch.appendingPathComponent("cache")
-        let arguments = ["retrain", "--model", "mobilenet_v1_0.25_128_quant", "--data", data.path, "--output", output.path,
+        let arguments = ["retrain", "--model", model, "--data", data.path, "--output", output.path,
                          "--cache", cache.path, "--threads", "2", "--checkpoint-every", "50", "--json"]
         let process = Process()
         process.executableURL = Fixtures.program("lookout")
@@ -71,7 +72,7 @@ final class RetrainCommandTests: XCTestCase {
         // eval with the new head, on a folder that also has a label the head does not know.
         try FileManager.default.createDirectory(at: data.appendingPathComponent("owl"), withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: Fixtures.photo("owl.jpg"), to: data.appendingPathComponent("owl/owl.jpg"))
-        let eval = try Run.executable("lookout", ["eval", "--model", "mobilenet_v1_0.25_128_quant", "--head", output.path,
+        let eval = try Run.executable("lookout", ["eval", "--model", model, "--head", output.path,
                                                   "--data", data.path, "--cache", cache.path, "--json"])
         XCTAssertEqual(eval.status, 0, eval.stderr)
         let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: Any])
@@ -81,13 +82,13 @@ final class RetrainCommandTests: XCTestCase {
 
         // classify --head speaks the head's labels.
         let face = try FileManager.default.contentsOfDirectory(atPath: data.appendingPathComponent("Faces_easy").path).sorted()[0]
-        let classify = try Run.executable("lookout", ["classify", "--model", "mobilenet_v1_0.25_128_quant", "--head", output.path,
+        let classify = try Run.executable("lookout", ["classify", "--model", model, "--head", output.path,
                                                       "--top", "1", data.appendingPathComponent("Faces_easy/\(face)").path])
         XCTAssertEqual(classify.status, 0, classify.stderr)
         XCTAssertTrue(classify.stdout.contains("Faces_easy"), classify.stdout)
         // It frames the picture as the head was trained (the whole of it), unless told otherwise.
         func scores(_ extra: [String]) throws -> String {
-            let run = try Run.executable("lookout", ["classify", "--model", "mobilenet_v1_0.25_128_quant", "--head", output.path, "--json"]
+            let run = try Run.executable("lookout", ["classify", "--model", model, "--head", output.path, "--json"]
                                          + extra + [data.appendingPathComponent("Faces_easy/\(face)").path])
             XCTAssertEqual(run.status, 0, run.stderr)
             let result = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
@@ -101,7 +102,7 @@ final class RetrainCommandTests: XCTestCase {
         let mismatch = try Run.executable("lookout", ["classify", "--model", "mobilenet_v1_0.5_160_quant", "--head", output.path,
                                                       data.appendingPathComponent("Faces_easy/\(face)").path])
         XCTAssertNotEqual(mismatch.status, 0)
-        XCTAssertTrue(mismatch.stderr.contains("trained on mobilenet_v1_0.25_128_quant.tflite"), mismatch.stderr)
+        XCTAssertTrue(mismatch.stderr.contains("trained on \(model).tflite"), mismatch.stderr)
     }
 }
 
