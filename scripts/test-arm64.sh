@@ -17,8 +17,6 @@ filter=""
 while [ $# -gt 0 ]; do
   case $1 in
     --filter) filter=$2; shift 2 ;;
-    # What differs by architecture: the engine on XNNPACK's NEON kernels against the LiteRT reference,
-    # the SIMD resize bit for bit against PIL's crops, and the daemon's replay end to end.
     --ci) filter='^LookoutEngineTests\.(EngineTests|ReferenceOutputTests)/|^LookoutImagingTests\.ReferenceCropTests/|^LookoutDaemonTests\.ReplayTests/'; shift ;;
     *) echo "usage: scripts/test-arm64.sh [--filter REGEX | --ci]" >&2; exit 2 ;;
   esac
